@@ -1,0 +1,51 @@
+# The two README commands work on a bare machine: each creates .venv and installs what it needs.
+# Both set DEBUG=1 (local development only); production sets SECRET_KEY and leaves DEBUG off.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEV := DEBUG=1
+
+.PHONY: run test editor analyst install lint migrate dataset clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+migrate: install
+	$(DEV) $(BIN)/python manage.py migrate --noinput
+
+dataset: migrate
+	$(DEV) $(BIN)/python manage.py load_dataset
+
+run: dataset
+	@echo ""
+	@echo "  Site:  http://$(HOST):$(PORT)/"
+	@echo "  Admin: http://$(HOST):$(PORT)/admin/   (create a login with: make editor)"
+	@echo ""
+	$(DEV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(DEV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# make editor USERNAME=alice   (asks for a password; or set TRACKER_PASSWORD)
+USERNAME ?= editor
+editor: migrate
+	$(DEV) $(BIN)/python manage.py create_account $(USERNAME) --role editor
+
+analyst: migrate
+	$(DEV) $(BIN)/python manage.py create_account $(USERNAME) --role analyst
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache .hypothesis

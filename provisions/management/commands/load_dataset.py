@@ -1,0 +1,34 @@
+"""Load the curated dataset from fixtures/, in dependency order, in one transaction.
+
+Every fixture uses natural keys, so loading again updates the same rows: running it twice
+changes nothing.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import BaseCommand, call_command
+
+FIXTURE_DIR = Path(settings.BASE_DIR) / "fixtures"
+FIXTURE_ORDER = [
+    "themes",
+    "tags",
+    "parties",
+    "sources",
+    "plans",
+    "provisions",
+    "citations",
+    "correspondences",
+    "assessments",
+]
+
+
+def fixture_paths() -> list[Path]:
+    return [path for name in FIXTURE_ORDER if (path := FIXTURE_DIR / f"{name}.json").exists()]
+
+
+class Command(BaseCommand):
+    help = "Load (or re-apply) the curated dataset in fixtures/."
+
+    def handle(self, *args, **options):
+        call_command("loaddata", *fixture_paths(), verbosity=options["verbosity"])

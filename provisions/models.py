@@ -1,0 +1,454 @@
+"""The data model: plan versions, their numbered provisions, and the evidence behind them.
+
+Models hold fields, constraints, natural keys and small derived values only. Rules that span
+rows or models (importing, linking, the stale-revision guard) live in `services.py`.
+"""
+
+import re
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+LABEL_RE = re.compile(r"^(?P<number>0|[1-9]\d{0,3})(?P<sub>[a-z]{0,2})$")
+SUB_VALIDATOR = RegexValidator(r"^[a-z]{0,2}$", "Use up to two lower-case letters, e.g. 'a'.")
+COLOUR_VALIDATOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour such as #b23b3b.")
+
+
+def split_label(label: str) -> tuple[int, str]:
+    """'10c' -> (10, 'c'). Raises ValueError for anything that is not a label."""
+    match = LABEL_RE.match(label)
+    if not match:
+        raise ValueError(f"{label!r} is not a provision label such as '10' or '10c'.")
+    return int(match["number"]), match["sub"]
+
+
+class SlugManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Party(models.Model):
+    class Kind(models.TextChoices):
+        STATE = "state", "State"
+        BLOC = "bloc", "Bloc or group of states"
+        ORGANISATION = "organisation", "International organisation"
+        CIVIL_SOCIETY = "civil_society", "Civil society"
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind)
+
+    history = HistoricalRecords()
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "parties"
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Theme(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Tag(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    colour = models.CharField(max_length=7, default="#6b6b6b", validators=[COLOUR_VALIDATOR])
+
+    history = HistoricalRecords()
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Plan(models.Model):
+    """One version of a peace plan, e.g. the US–Russia 28-point plan of November 2025."""
+
+    class Status(models.TextChoices):
+        LEAKED_DRAFT = "leaked_draft", "Leaked draft"
+        PROPOSAL = "proposal", "Proposal"
+        COUNTER_PROPOSAL = "counter_proposal", "Counter-proposal"
+        FRAMEWORK = "framework", "Framework"
+        DECLARATION = "declaration", "Declaration"
+        AGREED_TEXT = "agreed_text", "Agreed text"
+
+    class Completeness(models.TextChoices):
+        FULL_TEXT = "full_text", "Full text"
+        PARTIAL = "partial", "Partial text"
+        REPORTED_ONLY = "reported_only", "Reported only"
+
+    slug = models.SlugField(unique=True, max_length=80, help_text="e.g. us-russia-28-2025-11")
+    title = models.CharField(max_length=300)
+    short_name = models.CharField(max_length=80, help_text="e.g. 28-point plan")
+    presented_on = models.DateField(help_text="When the text was first presented or published.")
+    status = models.CharField(max_length=20, choices=Status)
+    completeness = models.CharField(max_length=20, choices=Completeness)
+    numbered = models.BooleanField(
+        default=True,
+        help_text="Does the document number its points itself? If not, our numbers are ours.",
+    )
+    based_on = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="derived_plans",
+        help_text="The version this one revises or answers.",
+    )
+    parties = models.ManyToManyField(Party, blank=True, related_name="plans")
+    summary = models.TextField(blank=True)
+    note = models.TextField(blank=True, help_text="Provenance, disputes, what is unconfirmed.")
+
+    history = HistoricalRecords(m2m_fields=[parties])
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["presented_on", "slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(based_on=models.F("pk")), name="plan_not_based_on_itself"
+            ),
+        ]
+
+    def __str__(self):
+        return self.short_name or self.title
+
+    def get_absolute_url(self):
+        return reverse("provisions:plan-detail", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def clean(self):
+        if self.based_on_id and self.based_on_id == self.pk:
+            raise ValidationError({"based_on": "A version cannot be based on itself."})
+
+
+class ProvisionManager(models.Manager):
+    def get_by_natural_key(self, plan_slug, label):
+        try:
+            number, sub = split_label(label)
+        except ValueError as error:
+            raise self.model.DoesNotExist(str(error)) from error
+        return self.get(plan__slug=plan_slug, number=number, sub=sub)
+
+
+class Provision(models.Model):
+    """One numbered point of a plan version ("10" or "10c")."""
+
+    class Wording(models.TextChoices):
+        VERBATIM = "verbatim", "Verbatim (cited quotation)"
+        PARAPHRASE = "paraphrase", "Paraphrase (our restatement)"
+        REPORTED = "reported", "Reported (known only from press accounts)"
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="provisions")
+    number = models.PositiveSmallIntegerField()
+    sub = models.CharField(max_length=2, blank=True, default="", validators=[SUB_VALIDATOR])
+    position = models.PositiveIntegerField(help_text="Reading order within the plan.")
+    text = models.TextField()
+    wording = models.CharField(max_length=12, choices=Wording, default=Wording.PARAPHRASE)
+    summary = models.CharField(max_length=200, blank=True)
+    themes = models.ManyToManyField(Theme, blank=True, related_name="provisions")
+    note = models.TextField(blank=True, help_text="Variants, doubts, what is unconfirmed.")
+    revision = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Goes up on every save; stale saves are refused."
+    )
+
+    history = HistoricalRecords(m2m_fields=[themes])
+    objects = ProvisionManager()
+
+    class Meta:
+        ordering = ["plan", "position", "number", "sub"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "number", "sub"], name="provision_unique_label"
+            ),
+            models.CheckConstraint(
+                condition=Q(revision__gte=1), name="provision_revision_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.plan} {self.label}"
+
+    def get_absolute_url(self):
+        return reverse("provisions:provision-detail", args=[self.plan.slug, self.label])
+
+    @property
+    def label(self) -> str:
+        return f"{self.number}{self.sub}"
+
+    def natural_key(self):
+        return (self.plan.slug, self.label)
+
+    natural_key.dependencies = ["provisions.plan"]
+
+
+class SourceManager(models.Manager):
+    def get_by_natural_key(self, url):
+        return self.get(url=url)
+
+
+class Source(models.Model):
+    """One publication that evidence rests on."""
+
+    class Coverage(models.TextChoices):
+        FULL_TEXT = "full_text", "Full text"
+        PARTIAL = "partial", "Partial text"
+        SUMMARY = "summary", "Summary"
+        ANALYSIS = "analysis", "Analysis"
+
+    class Reliability(models.TextChoices):
+        PRIMARY = "primary", "Primary (official text)"
+        WIRE = "wire", "Wire copy (Reuters, AFP, …)"
+        PRESS = "press", "Press"
+        ANALYSIS = "analysis", "Analysis or advocacy"
+        REPUBLISHER = "republisher", "Republisher of others' copy"
+        STATE_ALIGNED = "state_aligned", "State-aligned aggregator"
+        SEED = "seed", "Seed document"
+
+    class DatePrecision(models.TextChoices):
+        DAY = "day", "Day"
+        MONTH = "month", "Month"
+        YEAR = "year", "Year"
+
+    publisher = models.CharField(max_length=200)
+    title = models.CharField(max_length=400)
+    author = models.CharField(max_length=200, blank=True)
+    url = models.URLField(unique=True, max_length=500)
+    published_on = models.DateField()
+    date_precision = models.CharField(
+        max_length=5, choices=DatePrecision, default=DatePrecision.DAY
+    )
+    language = models.CharField(max_length=8, help_text="ISO 639-1 code, e.g. en, uk, ru.")
+    coverage = models.CharField(max_length=12, choices=Coverage)
+    reliability = models.CharField(max_length=15, choices=Reliability)
+    archived_url = models.URLField(blank=True, max_length=500)
+    note = models.TextField(blank=True, help_text="What is unconfirmed about this source.")
+
+    history = HistoricalRecords()
+    objects = SourceManager()
+
+    class Meta:
+        ordering = ["published_on", "publisher"]
+
+    def __str__(self):
+        return f"{self.publisher}: {self.title}"
+
+    @property
+    def has_public_url(self) -> bool:
+        """False for placeholder addresses (RFC 2606 '.invalid') given to sources with no URL."""
+        host = urlsplit(self.url).hostname or ""
+        return bool(host) and not host.endswith(".invalid")
+
+    def natural_key(self):
+        return (self.url,)
+
+
+class CitationManager(models.Manager):
+    def get_by_natural_key(self, url, plan_slug, label):
+        if label:
+            number, sub = split_label(label)
+            return self.get(
+                source__url=url,
+                provision__plan__slug=plan_slug,
+                provision__number=number,
+                provision__sub=sub,
+            )
+        return self.get(source__url=url, plan__slug=plan_slug)
+
+
+class Citation(models.Model):
+    """Evidence: a source for a whole plan or for one provision, with its reading of it."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    plan = models.ForeignKey(
+        Plan, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
+    )
+    provision = models.ForeignKey(
+        Provision, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
+    )
+    locator = models.CharField(max_length=200, blank=True, help_text="e.g. 'point 9', 'p. 4'.")
+    excerpt = models.CharField(max_length=500, blank=True, help_text="A short quotation.")
+    reading = models.TextField(
+        blank=True, help_text="This source's version of the point, where it differs."
+    )
+    note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+    objects = CitationManager()
+
+    class Meta:
+        ordering = ["source__published_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(plan__isnull=False, provision__isnull=True)
+                    | Q(plan__isnull=True, provision__isnull=False)
+                ),
+                name="citation_cites_plan_xor_provision",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "provision"],
+                condition=Q(provision__isnull=False),
+                name="citation_unique_source_provision",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "plan"],
+                condition=Q(plan__isnull=False),
+                name="citation_unique_source_plan",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source.publisher} on {self.provision or self.plan}"
+
+    def natural_key(self):
+        if self.provision_id:
+            return (self.source.url, self.provision.plan.slug, self.provision.label)
+        return (self.source.url, self.plan.slug, "")
+
+    natural_key.dependencies = ["provisions.source", "provisions.plan", "provisions.provision"]
+
+    def clean(self):
+        if bool(self.plan_id) == bool(self.provision_id):
+            raise ValidationError("A citation supports either a whole plan or one provision.")
+
+
+class AssessmentManager(models.Manager):
+    def get_by_natural_key(self, plan_slug, label, tag_slug):
+        provision = Provision.objects.get_by_natural_key(plan_slug, label)
+        return self.get(provision=provision, tag__slug=tag_slug)
+
+
+class Assessment(models.Model):
+    """An analyst's tag on a provision, with the reasoning and the evidence behind it."""
+
+    class Status(models.TextChoices):
+        SUGGESTED = "suggested", "Suggested"
+        CONFIRMED = "confirmed", "Confirmed"
+
+    provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="assessments")
+    tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="assessments")
+    rationale = models.TextField()
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.CONFIRMED)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assessments",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = AssessmentManager()
+
+    class Meta:
+        ordering = ["provision", "tag"]
+        constraints = [
+            models.UniqueConstraint(fields=["provision", "tag"], name="assessment_unique_tag"),
+        ]
+
+    def __str__(self):
+        return f"{self.provision}: {self.tag}"
+
+    def natural_key(self):
+        return (*self.provision.natural_key(), self.tag.slug)
+
+    natural_key.dependencies = ["provisions.provision", "provisions.tag"]
+
+
+class CorrespondenceManager(models.Manager):
+    def get_by_natural_key(self, earlier_plan, earlier_label, later_plan, later_label):
+        return self.get(
+            earlier=Provision.objects.get_by_natural_key(earlier_plan, earlier_label),
+            later=Provision.objects.get_by_natural_key(later_plan, later_label),
+        )
+
+
+class Correspondence(models.Model):
+    """A link from a provision to its counterpart in a later version.
+
+    "Removed" and "new" are not stored: they are provisions with no link onward or back.
+    """
+
+    class Relation(models.TextChoices):
+        UNCHANGED = "unchanged", "Unchanged"
+        REWORDED = "reworded", "Reworded"
+        MODIFIED = "modified", "Modified"
+        MERGED = "merged", "Merged"
+        SPLIT = "split", "Split"
+
+    class Status(models.TextChoices):
+        SUGGESTED = "suggested", "Suggested"
+        CONFIRMED = "confirmed", "Confirmed"
+
+    earlier = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="successor_links")
+    later = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="predecessor_links")
+    relation = models.CharField(max_length=10, choices=Relation)
+    status = models.CharField(max_length=10, choices=Status, default=Status.SUGGESTED)
+    note = models.TextField(blank=True, help_text="What changed in substance.")
+
+    history = HistoricalRecords()
+    objects = CorrespondenceManager()
+
+    class Meta:
+        ordering = ["earlier", "later"]
+        constraints = [
+            models.UniqueConstraint(fields=["earlier", "later"], name="correspondence_unique_pair"),
+            models.CheckConstraint(
+                condition=~Q(earlier=models.F("later")), name="correspondence_not_to_itself"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.earlier} → {self.later} ({self.get_relation_display()})"
+
+    def natural_key(self):
+        return (*self.earlier.natural_key(), *self.later.natural_key())
+
+    natural_key.dependencies = ["provisions.provision"]
+
+    def clean(self):
+        if self.earlier_id and self.later_id and self.earlier.plan_id == self.later.plan_id:
+            raise ValidationError(
+                "A correspondence must join provisions of two different versions."
+            )

@@ -1,0 +1,51 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from tests.factories import CitationFactory, PlanFactory, ProvisionFactory, ThemeFactory
+
+
+@pytest.fixture
+def editor(django_user_model):
+    user = django_user_model.objects.create_user("editor", password="a-long-test-passphrase")
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def analyst(django_user_model):
+    user = django_user_model.objects.create_user("analyst", password="a-long-test-passphrase")
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get(name="Analysts"))
+    return user
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def make_plan():
+    """A plan with `count` provisions, each with a theme and a citation."""
+
+    def make(count: int = 5, **fields):
+        plan = PlanFactory(**fields)
+        theme = ThemeFactory()
+        for number in range(1, count + 1):
+            provision = ProvisionFactory(plan=plan, number=number, position=number)
+            provision.themes.add(theme)
+            CitationFactory(provision=provision)
+        return plan
+
+    return make
+
+
+def pytest_configure(config):
+    # whitenoise warns on every request when STATIC_ROOT does not exist (no collectstatic in tests)
+    from django.conf import settings
+
+    settings.STATIC_ROOT.mkdir(exist_ok=True)

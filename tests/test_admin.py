@@ -1,0 +1,110 @@
+import pytest
+from django.apps import apps
+from django.urls import reverse
+
+from provisions.models import Provision
+from tests.factories import (
+    AssessmentFactory,
+    CitationFactory,
+    CorrespondenceFactory,
+    PartyFactory,
+    ProvisionFactory,
+    TagFactory,
+    ThemeFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [
+    m
+    for m in apps.get_app_config("provisions").get_models()
+    if not m.__name__.startswith("Historical")
+]
+
+
+@pytest.fixture
+def some_of_everything():
+    CitationFactory()
+    AssessmentFactory()
+    CorrespondenceFactory()
+    PartyFactory()
+    ThemeFactory()
+    TagFactory()
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_every_changelist_and_add_form_renders_for_an_editor(
+    editor_client, some_of_everything, model
+):
+    meta = model._meta
+    changelist = editor_client.get(reverse(f"admin:provisions_{meta.model_name}_changelist"))
+    assert changelist.status_code == 200
+    assert editor_client.get(reverse(f"admin:provisions_{meta.model_name}_add")).status_code == 200
+    obj = model.objects.first()
+    change = reverse(f"admin:provisions_{meta.model_name}_change", args=[obj.pk])
+    assert editor_client.get(change).status_code == 200
+    history = reverse(f"admin:provisions_{meta.model_name}_history", args=[obj.pk])
+    assert editor_client.get(history).status_code == 200
+
+
+def test_changelist_search_works(editor_client):
+    ProvisionFactory(text="Ukraine's armed forces are capped at 600,000")
+    ProvisionFactory(text="Something else entirely")
+    response = editor_client.get(reverse("admin:provisions_provision_changelist"), {"q": "600,000"})
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
+
+
+def test_analyst_can_read_but_not_change_provision_text(client, analyst):
+    provision = ProvisionFactory()
+    client.force_login(analyst)
+    change = reverse("admin:provisions_provision_change", args=[provision.pk])
+    assert client.get(change).status_code == 200  # view permission
+    response = client.post(change, {"text": "rewritten"})
+    assert response.status_code == 403
+    assert Provision.objects.get(pk=provision.pk).text == provision.text
+    assert client.get(reverse("admin:provisions_assessment_add")).status_code == 200
+
+
+def provision_form_data(provision, **changes):
+    data = {
+        "plan": provision.plan_id,
+        "number": provision.number,
+        "sub": provision.sub,
+        "position": provision.position,
+        "text": provision.text,
+        "wording": provision.wording,
+        "summary": provision.summary,
+        "note": provision.note,
+        "base_revision": provision.revision,
+        "citations-TOTAL_FORMS": 0,
+        "citations-INITIAL_FORMS": 0,
+        "citations-MIN_NUM_FORMS": 0,
+        "citations-MAX_NUM_FORMS": 1000,
+    }
+    data.update(changes)
+    return data
+
+
+def test_admin_save_moves_the_revision_on(editor_client, editor):
+    provision = ProvisionFactory(text="capped at 600,000")
+    change = reverse("admin:provisions_provision_change", args=[provision.pk])
+    response = editor_client.post(change, provision_form_data(provision, text="capped at 800,000"))
+    assert response.status_code == 302
+    stored = Provision.objects.get(pk=provision.pk)
+    assert (stored.text, stored.revision) == ("capped at 800,000", 2)
+    assert stored.history.latest().history_user == editor
+
+
+def test_admin_refuses_a_stale_save_and_shows_the_other_text(editor_client):
+    provision = ProvisionFactory(text="original")
+    change = reverse("admin:provisions_provision_change", args=[provision.pk])
+    opened_by_both = provision_form_data(provision)
+    first = editor_client.post(change, {**opened_by_both, "text": "first editor's text"})
+    assert first.status_code == 302
+    second = editor_client.post(change, {**opened_by_both, "text": "second editor's text"})
+    assert second.status_code == 200  # the form again, with the error
+    html = second.content.decode()
+    assert "Someone else saved this provision" in html
+    assert "first editor&#x27;s text" in html and "second editor&#x27;s text" in html
+    assert Provision.objects.get(pk=provision.pk).text == "first editor's text"

@@ -1,0 +1,43 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(("role", "group"), [("editor", "Editors"), ("analyst", "Analysts")])
+def test_create_account_makes_a_staff_login_in_the_role_group(monkeypatch, role, group):
+    monkeypatch.setenv("TRACKER_PASSWORD", "correct horse battery staple")
+    call_command("create_account", "alice", role=role)
+    user = authenticate(username="alice", password="correct horse battery staple")
+    assert user is not None and user.is_staff and not user.is_superuser
+    assert list(user.groups.values_list("name", flat=True)) == [group]
+
+
+def test_create_account_refuses_a_weak_password(monkeypatch, django_user_model):
+    monkeypatch.setenv("TRACKER_PASSWORD", "123")
+    with pytest.raises(CommandError, match="too short"):
+        call_command("create_account", "bob")
+    assert not django_user_model.objects.filter(username="bob").exists()
+
+
+def test_roles_exist_with_their_permissions(django_user_model):
+    from django.contrib.auth.models import Group
+
+    editors = set(Group.objects.get(name="Editors").permissions.values_list("codename", flat=True))
+    analysts = set(
+        Group.objects.get(name="Analysts").permissions.values_list("codename", flat=True)
+    )
+    assert {"change_provision", "delete_plan", "add_source"} <= editors
+    assert {
+        "add_assessment",
+        "change_assessment",
+        "add_correspondence",
+        "view_provision",
+    } <= analysts
+    assert not {"change_provision", "delete_plan", "delete_assessment"} & analysts
+
+
+def test_migrations_match_the_models():
+    # exits non-zero (SystemExit) when a model change has no migration
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -1,0 +1,90 @@
+"""Settings come from the environment and fail closed."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_settings(**env):
+    """Import tracker.settings in a fresh interpreter with exactly these variables set."""
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "ALLOWED_HOSTS",
+            "REDIS_URL",
+            "SECURE_SSL_REDIRECT",
+        }
+    }
+    clean.update(env)
+    code = (
+        "import django.conf, json; from tracker import settings as s; "
+        "print(json.dumps({'debug': s.DEBUG, 'hosts': s.ALLOWED_HOSTS, "
+        "'engine': s.DATABASES['default']['ENGINE'], 'cache': s.CACHES['default']['BACKEND'], "
+        "'secure_cookie': s.SESSION_COOKIE_SECURE}))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = load_settings()
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY is required when DEBUG is off" in result.stderr
+
+
+def test_debug_is_off_by_default_and_production_is_secure():
+    result = load_settings(SECRET_KEY="x" * 50, ALLOWED_HOSTS="tracker.example.org")
+    assert result.returncode == 0, result.stderr
+    assert '"debug": false' in result.stdout
+    assert '"hosts": ["tracker.example.org"]' in result.stdout
+    assert '"secure_cookie": true' in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, '"engine": "django.db.backends.sqlite3"'),
+        (
+            {"DATABASE_URL": "postgres://u:p@127.0.0.1:5432/db"},
+            '"engine": "django.db.backends.postgresql"',
+        ),
+        (
+            {"REDIS_URL": "redis://127.0.0.1:6379/0"},
+            '"cache": "django.core.cache.backends.redis.RedisCache"',
+        ),
+        ({}, '"cache": "django.core.cache.backends.locmem.LocMemCache"'),
+    ],
+)
+def test_database_and_cache_follow_the_environment(env, expected):
+    result = load_settings(DEBUG="1", **env)
+    assert result.returncode == 0, result.stderr
+    assert expected in result.stdout
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    settings_source = (ROOT / "tracker" / "settings.py").read_text()
+    example = (ROOT / ".env.example").read_text()
+    import re
+
+    read = set(re.findall(r'env_(?:bool|list)\("([A-Z_]+)"', settings_source))
+    read |= set(re.findall(r'os\.environ(?:\.get\(|\[)"([A-Z_]+)"', settings_source))
+    listed = set(re.findall(r"^([A-Z_]+)=", example, flags=re.MULTILINE))
+    assert read, "the pattern found no variables: the test would pass vacuously"
+    assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"

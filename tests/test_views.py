@@ -1,0 +1,117 @@
+import pytest
+from django.urls import reverse
+
+from tests.factories import CitationFactory, ProvisionFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+
+
+def test_home_lists_every_version_with_its_point_count(client, make_plan):
+    first = make_plan(count=3, short_name="First plan")
+    second = make_plan(count=2, short_name="Second plan", based_on=None)
+    response = client.get(reverse("provisions:plan-list"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert first.get_absolute_url() in html and second.get_absolute_url() in html
+    assert "3 points" in html and "2 points" in html
+
+
+def test_plan_page_lists_its_provisions_with_themes_and_source_counts(client, make_plan):
+    plan = make_plan(count=4)
+    extra = plan.provisions.get(number=2)
+    CitationFactory(provision=extra)
+    response = client.get(plan.get_absolute_url())
+    assert response.status_code == 200
+    assert [p.label for p in response.context["provisions"]] == ["1", "2", "3", "4"]
+    html = response.content.decode()
+    assert html.count("1 source<") == 3 and html.count("2 sources<") == 1
+    assert plan.provisions.first().themes.first().name in html
+
+
+def test_provision_page_shows_text_and_sources(client):
+    citation = CitationFactory(reading="European troops rather than jets")
+    response = client.get(citation.provision.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert citation.provision.text in html
+    assert citation.source.publisher in html
+    assert "European troops rather than jets" in html
+    assert "Press" in html  # the source's reliability is shown beside it
+
+
+def test_placeholder_source_urls_are_not_linked(client):
+    source = SourceFactory(url="https://seed.invalid/SD1", publisher="Seed publisher")
+    citation = CitationFactory(source=source)
+    html = client.get(citation.provision.get_absolute_url()).content.decode()
+    assert "seed.invalid" not in html
+    assert "Seed publisher" in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        reverse("provisions:plan-detail", args=["no-such-plan"]),
+        reverse("provisions:provision-detail", args=["no-such-plan", "1"]),
+    ],
+)
+def test_unknown_plan_gives_404(client, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert b"There is no such version or point" in response.content
+
+
+@pytest.mark.parametrize("label", ["99", "1z", "not-a-label", "01"])
+def test_unknown_label_gives_404(client, label):
+    provision = ProvisionFactory(number=1)
+    url = reverse("provisions:provision-detail", args=[provision.plan.slug, label])
+    assert client.get(url).status_code == 404
+
+
+def test_provision_text_is_escaped_everywhere(client):
+    provision = ProvisionFactory(text=HOSTILE, plan__short_name=HOSTILE, plan__title=HOSTILE)
+    CitationFactory(provision=provision, reading=HOSTILE, note=HOSTILE, source__title=HOSTILE)
+    for url in [
+        reverse("provisions:plan-list"),
+        provision.plan.get_absolute_url(),
+        provision.get_absolute_url(),
+    ]:
+        html = client.get(url).content.decode()
+        assert "<script>alert(1)" not in html and 'onerror="alert' not in html, url
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, url
+
+
+def test_pages_refuse_writes(client, make_plan):
+    plan = make_plan(count=1)
+    assert client.post(plan.get_absolute_url()).status_code == 405
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_plan_page_query_count_does_not_grow_with_the_data(
+    client, make_plan, django_assert_max_num_queries, count
+):
+    plan = make_plan(count=count)
+    with django_assert_max_num_queries(4):
+        assert client.get(plan.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("plans", [2, 20])
+def test_home_query_count_does_not_grow_with_the_data(
+    client, make_plan, django_assert_max_num_queries, plans
+):
+    for _ in range(plans):
+        make_plan(count=2)
+    with django_assert_max_num_queries(2):
+        assert client.get(reverse("provisions:plan-list")).status_code == 200
+
+
+@pytest.mark.parametrize("sources", [1, 10])
+def test_provision_page_query_count_does_not_grow_with_the_data(
+    client, django_assert_max_num_queries, sources
+):
+    provision = ProvisionFactory()
+    for _ in range(sources):
+        CitationFactory(provision=provision)
+    with django_assert_max_num_queries(3):
+        assert client.get(provision.get_absolute_url()).status_code == 200
