@@ -238,7 +238,7 @@ class Source(models.Model):
         PRESS = "press", "Press"
         ANALYSIS = "analysis", "Analysis or advocacy"
         REPUBLISHER = "republisher", "Republisher of others' copy"
-        STATE_ALIGNED = "state_aligned", "State-aligned aggregator"
+        STATE_ALIGNED = "state_aligned", "State-aligned outlet"
         SEED = "seed", "Seed document"
 
     class DatePrecision(models.TextChoices):
@@ -246,6 +246,11 @@ class Source(models.Model):
         MONTH = "month", "Month"
         YEAR = "year", "Year"
 
+    code = models.CharField(
+        max_length=12,
+        blank=True,
+        help_text="Short reference used in notes, e.g. A02 (the research dossier's source ID).",
+    )
     publisher = models.CharField(max_length=200)
     title = models.CharField(max_length=400)
     author = models.CharField(max_length=200, blank=True)
@@ -265,6 +270,11 @@ class Source(models.Model):
 
     class Meta:
         ordering = ["published_on", "publisher"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"], condition=~Q(code=""), name="source_unique_code"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.publisher}: {self.title}"

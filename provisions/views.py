@@ -14,7 +14,11 @@ def plan_list(request):
 @require_safe
 def plan_detail(request, slug: str):
     plan = get_object_or_404(queries.plan_timeline(), slug=slug)
-    context = {"plan": plan, "provisions": queries.provision_list(plan=plan)}
+    context = {
+        "plan": plan,
+        "provisions": queries.provision_list(plan=plan),
+        "plan_citations": queries.plan_citations(plan=plan),
+    }
     return render(request, "provisions/plan_detail.html", context)
 
 

@@ -117,6 +117,13 @@ def test_source_urls_are_unique():
     assert refused(lambda: SourceFactory(url=source.url))
 
 
+def test_source_codes_are_unique_when_given():
+    SourceFactory(code="A02")
+    assert refused(lambda: SourceFactory(code="A02"))
+    SourceFactory(code="")
+    SourceFactory(code="")
+
+
 def test_revision_cannot_be_zero():
     provision = ProvisionFactory()
     assert refused(lambda: Provision.objects.filter(pk=provision.pk).update(revision=0))

@@ -10,12 +10,14 @@ HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 
 def test_home_lists_every_version_with_its_point_count(client, make_plan):
     first = make_plan(count=3, short_name="First plan")
+    ProvisionFactory(plan=first, number=3, sub="a", position=4)
     second = make_plan(count=2, short_name="Second plan", based_on=None)
     response = client.get(reverse("provisions:plan-list"))
     assert response.status_code == 200
     html = response.content.decode()
     assert first.get_absolute_url() in html and second.get_absolute_url() in html
-    assert "3 points" in html and "2 points" in html
+    assert "3 points and 1 sub-point" in html
+    assert "2 points" in html
 
 
 def test_plan_page_lists_its_provisions_with_themes_and_source_counts(client, make_plan):
@@ -31,7 +33,7 @@ def test_plan_page_lists_its_provisions_with_themes_and_source_counts(client, ma
 
 
 def test_provision_page_shows_text_and_sources(client):
-    citation = CitationFactory(reading="European troops rather than jets")
+    citation = CitationFactory(reading="European troops rather than jets", source__code="A02")
     response = client.get(citation.provision.get_absolute_url())
     assert response.status_code == 200
     html = response.content.decode()
@@ -39,6 +41,15 @@ def test_provision_page_shows_text_and_sources(client):
     assert citation.source.publisher in html
     assert "European troops rather than jets" in html
     assert "Press" in html  # the source's reliability is shown beside it
+    assert "[A02]" in html  # the short reference that notes use
+
+
+def test_plan_page_lists_the_sources_on_the_whole_version(client, make_plan):
+    plan = make_plan(count=1)
+    citation = CitationFactory(provision=None, plan=plan, source__publisher="Plan-level outlet")
+    html = client.get(plan.get_absolute_url()).content.decode()
+    assert "Sources on this version as a whole (1)" in html
+    assert "Plan-level outlet" in html and citation.source.title in html
 
 
 def test_placeholder_source_urls_are_not_linked(client):
@@ -72,6 +83,7 @@ def test_unknown_label_gives_404(client, label):
 def test_provision_text_is_escaped_everywhere(client):
     provision = ProvisionFactory(text=HOSTILE, plan__short_name=HOSTILE, plan__title=HOSTILE)
     CitationFactory(provision=provision, reading=HOSTILE, note=HOSTILE, source__title=HOSTILE)
+    CitationFactory(provision=None, plan=provision.plan, reading=HOSTILE, source__publisher=HOSTILE)
     for url in [
         reverse("provisions:plan-list"),
         provision.plan.get_absolute_url(),
@@ -92,7 +104,7 @@ def test_plan_page_query_count_does_not_grow_with_the_data(
     client, make_plan, django_assert_max_num_queries, count
 ):
     plan = make_plan(count=count)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         assert client.get(plan.get_absolute_url()).status_code == 200
 
 
