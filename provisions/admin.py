@@ -1,9 +1,10 @@
 """Admin registration of every model. Saves with rules go through `services`."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from provisions import services
@@ -88,9 +89,7 @@ class ProvisionForm(forms.ModelForm):
         cleaned = super().clean()
         base = cleaned.get("base_revision")
         if self.instance.pk and base is not None:
-            current = Provision.objects.filter(pk=self.instance.pk).first()
-            if current is not None and current.revision != base:
-                raise services.StaleRevision(current=current, submitted_revision=base)
+            services.provision_check_revision(provision=self.instance, revision=base)
         return cleaned
 
 
@@ -127,6 +126,15 @@ class ProvisionAdmin(SimpleHistoryAdmin):
     @admin.display(description="sources", ordering="citation_count")
     def citations(self, provision):
         return provision.citation_count
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A save that loses the race between the form's check and the write is refused by the
+        # service; the admin's transaction has rolled back, so report it instead of a 500.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.StaleRevision as error:
+            self.message_user(request, error.messages[0], level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         services.provision_save(

@@ -30,6 +30,17 @@ class StaleRevision(ValidationError):
         )
 
 
+def provision_check_revision(*, provision: Provision, revision: int) -> None:
+    """Raise StaleRevision if the stored provision has moved on from `revision`.
+
+    Forms call this to report a conflict while the editor's input is still on screen;
+    `provision_save` repeats the check atomically when it writes.
+    """
+    current = Provision.objects.filter(pk=provision.pk).first()
+    if current is not None and current.revision != revision:
+        raise StaleRevision(current=current, submitted_revision=revision)
+
+
 @transaction.atomic
 def provision_save(*, provision: Provision, revision: int | None = None, user=None) -> Provision:
     """Validate and save `provision`, moving its revision on by one.

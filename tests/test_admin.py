@@ -108,3 +108,20 @@ def test_admin_refuses_a_stale_save_and_shows_the_other_text(editor_client):
     assert "Someone else saved this provision" in html
     assert "first editor&#x27;s text" in html and "second editor&#x27;s text" in html
     assert Provision.objects.get(pk=provision.pk).text == "first editor's text"
+
+
+def test_a_save_that_loses_the_race_after_validation_is_refused_without_an_error_page(
+    editor_client, monkeypatch
+):
+    """Another save lands between the form's revision check and the write."""
+    from provisions import services
+
+    provision = ProvisionFactory(text="original")
+    change = reverse("admin:provisions_provision_change", args=[provision.pk])
+    monkeypatch.setattr(services, "provision_check_revision", lambda **kwargs: None)
+    Provision.objects.filter(pk=provision.pk).update(text="saved meanwhile", revision=2)
+    response = editor_client.post(change, provision_form_data(provision, text="mine"), follow=True)
+    assert response.status_code == 200
+    assert "Someone else saved this provision" in response.content.decode()
+    stored = Provision.objects.get(pk=provision.pk)
+    assert (stored.text, stored.revision) == ("saved meanwhile", 2)
