@@ -1,7 +1,8 @@
 """Load the curated dataset from fixtures/, in dependency order, in one transaction.
 
 Every fixture uses natural keys, so loading again updates the same rows: running it twice
-changes nothing.
+changes nothing. Each model group may be split over several files (`sources.json`,
+`sources-2026.json`, …); they load in name order within their group.
 """
 
 from pathlib import Path
@@ -24,7 +25,12 @@ FIXTURE_ORDER = [
 
 
 def fixture_paths() -> list[Path]:
-    return [path for name in FIXTURE_ORDER if (path := FIXTURE_DIR / f"{name}.json").exists()]
+    paths = []
+    for group in FIXTURE_ORDER:
+        paths += sorted(FIXTURE_DIR.glob(f"{group}.json")) + sorted(
+            FIXTURE_DIR.glob(f"{group}-*.json")
+        )
+    return paths
 
 
 class Command(BaseCommand):
