@@ -1,12 +1,61 @@
 from django import template
 from django.utils.dateformat import format as format_date
+from django.utils.html import format_html, format_html_join
+
+from provisions import diffing
 
 register = template.Library()
 
 _DATE_FORMATS = {"day": "j M Y", "month": "M Y", "year": "Y"}
+_SR = '<span class="sr-only">{}</span>'
 
 
 @register.filter
 def source_date(source) -> str:
     """A source's date at the precision we know it: '21 Nov 2025', 'Nov 2025' or '2025'."""
     return format_date(source.published_on, _DATE_FORMATS.get(source.date_precision, "j M Y"))
+
+
+def _flag_classes(run: diffing.Run) -> str:
+    return " ".join(f"flag-{flag}" for flag in sorted(run.flags))
+
+
+def _deleted(run: diffing.Run):
+    return format_html(
+        '<del class="{}">' + _SR + "{}" + _SR + "</del>",
+        _flag_classes(run),
+        "[removed: ",
+        run.old,
+        "]",
+    )
+
+
+def _inserted(run: diffing.Run):
+    return format_html(
+        '<ins class="{}">' + _SR + "{}" + _SR + "</ins>",
+        _flag_classes(run),
+        "[added: ",
+        run.new,
+        "]",
+    )
+
+
+def _run_html(run: diffing.Run, side: str):
+    """One run as HTML. Every piece of text goes through format_html, which escapes it."""
+    if run.op == diffing.EQUAL:
+        return format_html("{}", run.old if side != "new" else run.new)
+    parts = []
+    if run.old and side in ("old", "both"):
+        parts.append(_deleted(run))
+    if run.new and side in ("new", "both"):
+        parts.append(_inserted(run))
+    return format_html_join("", "{}", ((part,) for part in parts))
+
+
+@register.simple_tag
+def diff_runs(runs, side: str = "both"):
+    """Render word-diff runs: side="old" (left text), "new" (right text) or "both" (inline).
+
+    Provision text is untrusted: nothing here bypasses escaping.
+    """
+    return format_html_join("", "{}", ((_run_html(run, side),) for run in runs))

@@ -1,0 +1,372 @@
+"""Word-level differences and point-by-point alignment of two plan versions.
+
+Pure Python (standard library only): no Django import, so it can be tested and benchmarked on its
+own. Data in, data out: `queries.comparison` feeds it provisions and links, the templates, the
+exports and the API render what it returns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+# Numbers stay whole: "600,000", "3.5", "50%", "$100 billion", "€ 800 bn", "2,300 km²".
+_NUMBER = (
+    r"(?:[$€£]\s?)?\d+(?:[.,]\d+)*"
+    r"(?:\s?(?:%|per cent|percent|billion|million|trillion|thousand|bn|km²|km))?"
+    r"(?![\w])"
+)
+_TOKEN = re.compile(
+    rf"(?P<number>{_NUMBER})|(?P<word>\w+(?:['’]\w+)*)|(?P<space>\s+)|(?P<other>.)",
+    re.DOTALL,
+)
+
+# Words whose change alters the force of a provision: analysts hunt for these.
+MODAL_WORDS = frozenset(
+    {
+        "will", "shall", "may", "might", "must", "should", "can", "could", "would",
+        "expected", "expects", "expect", "undertakes", "undertake", "commits", "commit",
+        "agrees", "agree", "guarantees", "guarantee", "binding", "intends", "aims",
+    }
+)  # fmt: skip
+NEGATION_WORDS = frozenset(
+    {"not", "no", "never", "nor", "without", "neither", "none", "cannot", "won't"}
+)
+
+EQUAL, INSERT, DELETE, REPLACE = "equal", "insert", "delete", "replace"
+FLAG_NUMBER, FLAG_MODAL, FLAG_NEGATION = "number", "modal", "negation"
+
+UNCHANGED, REWORDED, MODIFIED = "unchanged", "reworded", "modified"
+MERGED, SPLIT, REMOVED, NEW = "merged", "split", "removed", "new"
+RELATIONS = (UNCHANGED, REWORDED, MODIFIED, MERGED, SPLIT, REMOVED, NEW)
+_RANK = {UNCHANGED: 0, REWORDED: 1, MODIFIED: 2, MERGED: 2, SPLIT: 2}
+
+CONFIRMED, SUGGESTED = "confirmed", "suggested"
+
+
+def tokenise(text: str) -> list[str]:
+    """Split text into words, whole numbers, whitespace runs and single other characters.
+
+    Joining the tokens gives the text back exactly.
+    """
+    return [match.group() for match in _TOKEN.finditer(text)]
+
+
+def _is_number(token: str) -> bool:
+    return any(ch.isdigit() for ch in token)
+
+
+def _flags(removed: Sequence[str], added: Sequence[str]) -> frozenset[str]:
+    flags = set()
+    if any(map(_is_number, removed)) or any(map(_is_number, added)):
+        flags.add(FLAG_NUMBER)
+    changed_words = {t.lower() for t in (*removed, *added)}
+    if changed_words & MODAL_WORDS:
+        flags.add(FLAG_MODAL)
+    if changed_words & NEGATION_WORDS:
+        flags.add(FLAG_NEGATION)
+    return frozenset(flags)
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One stretch of a word diff. `old` is the left text's part, `new` the right text's part."""
+
+    op: str
+    old: str
+    new: str
+    flags: frozenset[str] = frozenset()
+
+    @property
+    def text(self) -> str:
+        return self.new if self.op == INSERT else self.old
+
+
+def word_diff(old: str, new: str) -> list[Run]:
+    """Runs that turn `old` into `new`, word by word.
+
+    Joining the runs' `old` parts gives `old`, joining their `new` parts gives `new`. A whitespace-
+    only stretch between two changes is folded into them, so "600,000 troops" -> "800,000
+    soldiers" reads as one replacement rather than two.
+    """
+    a, b = tokenise(old), tokenise(new)
+    # chunks alternate between equal and changed: [is_equal, old tokens, new tokens]
+    chunks: list[list] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        equal = tag == EQUAL
+        if chunks and not equal and not chunks[-1][0]:
+            chunks[-1][1] += a[i1:i2]
+            chunks[-1][2] += b[j1:j2]
+        else:
+            chunks.append([equal, a[i1:i2], b[j1:j2]])
+    folded: list[list] = []
+    for equal, left, right in chunks:
+        sandwiched = len(folded) >= 2 and folded[-1][0] and not folded[-2][0]
+        if not equal and sandwiched and "".join(folded[-1][1]).isspace():
+            space = folded.pop()
+            folded[-1][1] += space[1] + left
+            folded[-1][2] += space[2] + right
+        else:
+            folded.append([equal, left, right])
+
+    runs = []
+    for equal, left, right in folded:
+        if equal:
+            runs.append(Run(EQUAL, "".join(left), "".join(right)))
+            continue
+        op = REPLACE if left and right else (DELETE if left else INSERT)
+        words_left = [t for t in left if not t.isspace()]
+        words_right = [t for t in right if not t.isspace()]
+        runs.append(Run(op, "".join(left), "".join(right), _flags(words_left, words_right)))
+    return runs
+
+
+def diff_flags(runs: Iterable[Run]) -> frozenset[str]:
+    flags: set[str] = set()
+    for run in runs:
+        flags |= run.flags
+    return frozenset(flags)
+
+
+# --- Alignment -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """A provision as the alignment sees it."""
+
+    id: int
+    plan: str
+    label: str
+    text: str
+    position: int = 0
+    themes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A confirmed correspondence between two provisions of different plans."""
+
+    earlier: int
+    later: int
+    relation: str
+    earlier_plan: str = ""
+    later_plan: str = ""
+
+
+@dataclass(slots=True)
+class Row:
+    left: tuple[Point, ...]
+    right: tuple[Point, ...]
+    relation: str
+    status: str = CONFIRMED
+    path: tuple[str, ...] = ()  # plan slugs a composed link passed through; () when direct
+    runs: list[Run] = field(default_factory=list)
+    score: float = 1.0  # similarity of a suggested match
+
+    @property
+    def flags(self) -> frozenset[str]:
+        return diff_flags(self.runs)
+
+    @property
+    def themes(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for point in (*self.left, *self.right):
+            seen.update(dict.fromkeys(point.themes))
+        return tuple(seen)
+
+    @property
+    def changed(self) -> bool:
+        return self.relation != UNCHANGED or any(run.op != EQUAL for run in self.runs)
+
+    @property
+    def key(self) -> str:
+        """A stable anchor for the row: its provisions' labels, e.g. '6~6' or '13a+13b~12'."""
+        left = "+".join(p.label for p in self.left) or "none"
+        right = "+".join(p.label for p in self.right) or "none"
+        return f"{left}~{right}"
+
+
+def _join(points: Sequence[Point]) -> str:
+    return "\n".join(point.text for point in points)
+
+
+def _chains(
+    left: Sequence[Point], right: Sequence[Point], links: Iterable[Link], max_hops: int
+) -> dict[tuple[int, int], tuple[str, tuple[str, ...]]]:
+    """Left-right pairs joined by a chain of links, with the composed relation and the path.
+
+    Links are walked in both directions, so chains go through the versions between the two
+    (28 -> 19 -> 20) or through a common ancestor (E3 <- 28 -> 20). A chain never passes through a
+    provision of either compared version, and the shortest chain wins.
+    """
+    left_ids = {p.id for p in left}
+    right_ids = {p.id for p in right}
+    graph: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    for link in links:
+        graph[link.earlier].append((link.later, link.relation, link.later_plan))
+        graph[link.later].append((link.earlier, link.relation, link.earlier_plan))
+
+    found: dict[tuple[int, int], tuple[str, tuple[str, ...]]] = {}
+    for start in left:
+        # breadth first: (node, worst relation so far, plans passed through)
+        queue = deque([(start.id, UNCHANGED, ())])
+        depth = {start.id: 0}
+        while queue:
+            node, relation, path = queue.popleft()
+            if depth[node] >= max_hops:
+                continue
+            for neighbour, hop_relation, plan in graph.get(node, ()):
+                worst = max(relation, hop_relation, key=lambda r: _RANK.get(r, 2))
+                if neighbour in right_ids:
+                    found.setdefault((start.id, neighbour), (worst, path))
+                    continue
+                if neighbour in left_ids or neighbour in depth:
+                    continue
+                depth[neighbour] = depth[node] + 1
+                queue.append((neighbour, worst, (*path, plan)))
+    return found
+
+
+def _similarity(a: str, b: str) -> float:
+    words_a = {w.lower() for w in re.findall(r"\w+", a)}
+    words_b = {w.lower() for w in re.findall(r"\w+", b)}
+    if not words_a or not words_b:
+        return 0.0
+    return 2 * len(words_a & words_b) / (len(words_a) + len(words_b))
+
+
+def _suggest(
+    left: Sequence[Point], right: Sequence[Point], threshold: float
+) -> list[tuple[Point, Point, float]]:
+    """Order-keeping matching of unlinked points that maximises total word similarity."""
+    n, m = len(left), len(right)
+    if not n or not m:
+        return []
+    score = [[_similarity(a.text, b.text) for b in right] for a in left]
+    best = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            take = score[i][j] + best[i + 1][j + 1] if score[i][j] >= threshold else -1.0
+            best[i][j] = max(take, best[i + 1][j], best[i][j + 1])
+    pairs, i, j = [], 0, 0
+    while i < n and j < m:
+        if score[i][j] >= threshold and best[i][j] == score[i][j] + best[i + 1][j + 1]:
+            pairs.append((left[i], right[j], score[i][j]))
+            i, j = i + 1, j + 1
+        elif best[i][j] == best[i + 1][j]:
+            i += 1
+        else:
+            j += 1
+    return pairs
+
+
+def _composed_relation(left: Sequence[Point], right: Sequence[Point], relations: set[str]) -> str:
+    if len(left) > 1 and len(right) == 1:
+        return MERGED
+    if len(left) == 1 and len(right) > 1:
+        return SPLIT
+    if len(left) > 1 and len(right) > 1:
+        return MODIFIED
+    worst = max(relations, key=lambda r: _RANK.get(r, 2))
+    return MODIFIED if worst in (MERGED, SPLIT) else worst
+
+
+def align(
+    left: Sequence[Point],
+    right: Sequence[Point],
+    links: Iterable[Link],
+    *,
+    max_hops: int = 4,
+    suggest_threshold: float = 0.5,
+) -> list[Row]:
+    """Rows pairing the provisions of two versions, in the right-hand version's order.
+
+    Confirmed links decide, directly or through chains (see `_chains`); what no chain reaches is
+    matched by an order-keeping similarity alignment labelled "suggested"; the rest is "removed"
+    (left only) or "new" (right only). A removed provision sits after the row of its left-hand
+    predecessor. A row reached through other versions names them in `path`.
+    """
+    left = sorted(left, key=lambda p: (p.position, p.id))
+    right = sorted(right, key=lambda p: (p.position, p.id))
+    chains = _chains(left, right, links, max_hops)
+
+    # Connected groups of left and right points joined by chains become one row each.
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for left_id, right_id in chains:
+        parent[find(left_id)] = find(right_id)
+    groups: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for pair in chains:
+        groups[find(pair[0])].append(pair)
+
+    rows: list[Row] = []
+    reached: set[int] = set()
+    for pairs in groups.values():
+        left_ids = {a for a, _ in pairs}
+        right_ids = {b for _, b in pairs}
+        reached |= left_ids | right_ids
+        row_left = tuple(p for p in left if p.id in left_ids)
+        row_right = tuple(p for p in right if p.id in right_ids)
+        relations = {chains[pair][0] for pair in pairs}
+        path = tuple(dict.fromkeys(min((chains[pair][1] for pair in pairs), key=len)))
+        rows.append(
+            Row(row_left, row_right, _composed_relation(row_left, row_right, relations), path=path)
+        )
+
+    unreached_left = [p for p in left if p.id not in reached]
+    unreached_right = [p for p in right if p.id not in reached]
+    for a, b, score in _suggest(unreached_left, unreached_right, suggest_threshold):
+        reached |= {a.id, b.id}
+        relation = UNCHANGED if a.text == b.text else MODIFIED
+        rows.append(Row((a,), (b,), relation, status=SUGGESTED, score=round(score, 3)))
+    rows += [Row((), (p,), NEW) for p in right if p.id not in reached]
+
+    placed = sorted(rows, key=lambda row: min(p.position for p in row.right))
+    removed = [p for p in left if p.id not in reached]
+    for point in removed:
+        placed.insert(_after_predecessor(placed, point, left), Row((point,), (), REMOVED))
+
+    for row in placed:
+        row.runs = word_diff(_join(row.left), _join(row.right))
+    return placed
+
+
+def _after_predecessor(rows: list[Row], point: Point, left: Sequence[Point]) -> int:
+    """Index just after the last row holding a left-hand point that comes before `point`."""
+    earlier = {p.id for p in left if (p.position, p.id) < (point.position, point.id)}
+    index = 0
+    for i, row in enumerate(rows):
+        if any(p.id in earlier for p in row.left):
+            index = i + 1
+    return index
+
+
+def summarise(rows: Iterable[Row]) -> dict:
+    """Counts per relation, and per theme and relation."""
+    rows = list(rows)
+    by_relation = dict.fromkeys(RELATIONS, 0)
+    by_theme: dict[str, dict[str, int]] = {}
+    for row in rows:
+        by_relation[row.relation] += 1
+        for theme in row.themes:
+            by_theme.setdefault(theme, dict.fromkeys(RELATIONS, 0))[row.relation] += 1
+    return {
+        "rows": len(rows),
+        "by_relation": by_relation,
+        "by_theme": dict(sorted(by_theme.items())),
+        "suggested": sum(row.status == SUGGESTED for row in rows),
+        "flagged": {
+            flag: sum(flag in row.flags for row in rows)
+            for flag in (FLAG_NUMBER, FLAG_MODAL, FLAG_NEGATION)
+        },
+    }
