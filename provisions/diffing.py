@@ -292,6 +292,8 @@ def align(
     """
     left = sorted(left, key=lambda p: (p.position, p.id))
     right = sorted(right, key=lambda p: (p.position, p.id))
+    if [p.id for p in left] == [p.id for p in right]:  # a version compared with itself
+        return [Row((p,), (p,), UNCHANGED, runs=word_diff(p.text, p.text)) for p in right]
     chains = _chains(left, right, links, max_hops)
 
     # Connected groups of left and right points joined by chains become one row each.

@@ -3,10 +3,24 @@
 Each page calls one of these, so the number of queries a page makes does not grow with the data.
 """
 
+import re
+from dataclasses import dataclass, field
+
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from provisions.models import Citation, Plan, Provision, split_label
+from provisions import diffing
+from provisions.models import (
+    Assessment,
+    Citation,
+    Correspondence,
+    Plan,
+    Provision,
+    Tag,
+    Theme,
+    split_label,
+)
 
 
 def plan_timeline() -> QuerySet[Plan]:
@@ -15,22 +29,32 @@ def plan_timeline() -> QuerySet[Plan]:
         Plan.objects.select_related("based_on")
         .prefetch_related("parties")
         .annotate(
-            point_count=Count("provisions", filter=Q(provisions__sub="")),
-            subpoint_count=Count("provisions", filter=~Q(provisions__sub="")),
+            point_count=Count("provisions", filter=Q(provisions__sub=""), distinct=True),
+            subpoint_count=Count("provisions", filter=~Q(provisions__sub=""), distinct=True),
+            assessed_count=Count(
+                "provisions", filter=Q(provisions__assessments__isnull=False), distinct=True
+            ),
         )
         .order_by("presented_on", "slug")
     )
 
 
-def provision_list(*, plan: Plan) -> QuerySet[Provision]:
-    """One version's provisions in reading order, with themes and citation counts."""
-    return (
+def provision_list(*, plan: Plan, theme: str = "", tag: str = "") -> QuerySet[Provision]:
+    """One version's provisions in reading order, optionally narrowed by theme or tag slug."""
+    queryset = (
         Provision.objects.filter(plan=plan)
         .select_related("plan")
-        .prefetch_related("themes")
+        .prefetch_related(
+            "themes", Prefetch("assessments", Assessment.objects.select_related("tag"))
+        )
         .annotate(citation_count=Count("citations", distinct=True))
         .order_by("position", "number", "sub")
     )
+    if theme:
+        queryset = queryset.filter(themes__slug=theme)
+    if tag:
+        queryset = queryset.filter(assessments__tag__slug=tag)
+    return queryset
 
 
 def _citations_by_date() -> QuerySet[Citation]:
@@ -51,6 +75,299 @@ def provision_detail(*, plan_slug: str, label: str) -> Provision:
     except ValueError:
         number, sub = -1, ""  # matches nothing: the lookup below answers 404
     queryset = Provision.objects.select_related("plan").prefetch_related(
-        "themes", Prefetch("citations", queryset=_citations_by_date())
+        "themes",
+        Prefetch("citations", queryset=_citations_by_date()),
+        Prefetch("assessments", queryset=Assessment.objects.select_related("tag", "source")),
     )
     return get_object_or_404(queryset, plan__slug=plan_slug, number=number, sub=sub)
+
+
+# --- The comparison ------------------------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    """Two versions aligned point by point, with what a reader filters and counts by."""
+
+    left: Plan
+    right: Plan
+    rows: list[diffing.Row]
+    summary: dict
+    notes: dict[str, list[str]] = field(default_factory=dict)  # row key -> link notes
+    tags: dict[int, set[str]] = field(default_factory=dict)  # provision id -> tag slugs
+
+    def filtered(
+        self,
+        *,
+        theme: str = "",
+        tag: str = "",
+        relation: str = "",
+        changes_only: bool = False,
+        row: str = "",
+    ) -> list[diffing.Row]:
+        rows = self.rows
+        if row:
+            rows = [r for r in rows if r.key == row]
+        if theme:
+            rows = [r for r in rows if theme in r.themes]
+        if tag:
+            rows = [
+                r for r in rows if any(tag in self.tags.get(p.id, ()) for p in (*r.left, *r.right))
+            ]
+        if relation:
+            rows = [r for r in rows if r.relation == relation]
+        if changes_only:
+            rows = [r for r in rows if r.changed]
+        return rows
+
+
+def _points_by_plan(plans) -> dict[int, list[diffing.Point]]:
+    """The provisions of several plans as diffing points, in two queries."""
+    slugs = {plan.pk: plan.slug for plan in plans}
+    points: dict[int, list[diffing.Point]] = {pk: [] for pk in slugs}
+    provisions = Provision.objects.filter(plan_id__in=slugs).prefetch_related("themes")
+    for p in provisions.only("pk", "plan_id", "number", "sub", "text", "position"):
+        points[p.plan_id].append(
+            diffing.Point(
+                id=p.pk,
+                plan=slugs[p.plan_id],
+                label=p.label,
+                text=p.text,
+                position=p.position,
+                themes=tuple(t.slug for t in p.themes.all()),
+            )
+        )
+    return points
+
+
+def _confirmed_links() -> list[tuple]:
+    return list(
+        Correspondence.objects.filter(status=Correspondence.Status.CONFIRMED).values_list(
+            "earlier_id", "later_id", "relation", "earlier__plan__slug", "later__plan__slug", "note"
+        )
+    )
+
+
+def comparisons(pairs: list[tuple[Plan, Plan]]) -> list[Comparison]:
+    """Align each (left, right) pair of versions, in a fixed number of queries for all of them."""
+    plans = {plan.pk: plan for pair in pairs for plan in pair}
+    points = _points_by_plan(plans.values())
+    links = _confirmed_links()
+    graph = [diffing.Link(*link[:5]) for link in links]
+    notes_of: dict[int, list[tuple[str, str, str]]] = {}
+    for earlier, later, _, earlier_plan, later_plan, note in links:
+        if note:
+            for end in (earlier, later):
+                notes_of.setdefault(end, []).append((earlier_plan, later_plan, note))
+    tags: dict[int, set[str]] = {}
+    assessed = Assessment.objects.filter(provision__plan_id__in=plans)
+    for provision_id, tag_slug in assessed.values_list("provision_id", "tag__slug"):
+        tags.setdefault(provision_id, set()).add(tag_slug)
+
+    results = []
+    for left, right in pairs:
+        rows = diffing.align(points[left.pk], points[right.pk], graph)
+        results.append(
+            Comparison(
+                left,
+                right,
+                rows,
+                diffing.summarise(rows),
+                _notes(rows, left, right, notes_of),
+                tags,
+            )
+        )
+    return results
+
+
+def _notes(rows, left: Plan, right: Plan, notes_of) -> dict[str, list[str]]:
+    """What changed and who says so: for each row, the notes of the links that touch its
+    provisions and stay within the compared versions and the ones its chain passed through."""
+    notes: dict[str, list[str]] = {}
+    for row in rows:
+        plans = {left.slug, right.slug, *row.path}
+        row_notes = [
+            note
+            for p in (*row.left, *row.right)
+            for earlier_plan, later_plan, note in notes_of.get(p.id, ())
+            if earlier_plan in plans and later_plan in plans
+        ]
+        if row_notes:
+            notes[row.key] = list(dict.fromkeys(row_notes))
+    return notes
+
+
+def comparison(left: Plan, right: Plan) -> Comparison:
+    """Align two versions through the confirmed correspondences (see diffing.align)."""
+    return comparisons([(left, right)])[0]
+
+
+SCORE_COLUMNS = {
+    "kept": (diffing.UNCHANGED, diffing.REWORDED),
+    "modified": (diffing.MODIFIED, diffing.MERGED, diffing.SPLIT),
+    "removed": (diffing.REMOVED,),
+    "added": (diffing.NEW,),
+}
+
+
+@dataclass
+class Scorecard:
+    themes: list[Theme]
+    columns: list[Comparison]  # one comparison per version that has a base
+    cells: dict[tuple[str, int], dict[str, int]]  # (theme slug, right plan pk) -> counts
+
+    def cell(self, theme: str, plan_pk: int) -> dict[str, int]:
+        return self.cells.get((theme, plan_pk), dict.fromkeys(SCORE_COLUMNS, 0))
+
+
+def scorecard(*, baseline: Plan | None = None) -> Scorecard:
+    """Themes x versions: points kept, modified, removed, added relative to each version's base
+    (the version it is based on, or the reader's baseline)."""
+    plans = list(Plan.objects.select_related("based_on").order_by("presented_on", "slug"))
+    pairs = []
+    for plan in plans:
+        base = baseline or plan.based_on
+        if base is not None and base.pk != plan.pk:
+            pairs.append((base, plan))
+    columns = comparisons(pairs) if pairs else []
+    cells: dict[tuple[str, int], dict[str, int]] = {}
+    for column in columns:
+        for theme, by_relation in column.summary["by_theme"].items():
+            cells[(theme, column.right.pk)] = {
+                name: sum(by_relation[r] for r in relations)
+                for name, relations in SCORE_COLUMNS.items()
+            }
+    return Scorecard(list(themes()), columns, cells)
+
+
+@dataclass
+class LineageEntry:
+    provision: Provision
+    relation: str  # the relation of the link that reached it
+    direction: str  # "earlier" or "later" than the provision the lineage starts from
+    steps: int
+    note: str
+
+
+def provision_lineage(provision: Provision) -> list[LineageEntry]:
+    """Every provision linked to this one, directly or through other versions, by date."""
+    graph: dict[int, list[tuple[int, str, str, str]]] = {}
+    for earlier, later, relation, *_, note in _confirmed_links():
+        graph.setdefault(earlier, []).append((later, relation, "later", note))
+        graph.setdefault(later, []).append((earlier, relation, "earlier", note))
+    reached: dict[int, tuple[str, str, int, str]] = {}
+    frontier = [(provision.pk, None)]
+    steps = 0
+    seen = {provision.pk}
+    while frontier:
+        steps += 1
+        next_frontier = []
+        for node, direction in frontier:
+            for other, relation, other_direction, note in graph.get(node, ()):
+                # keep walking in one direction, so siblings in other branches are not mixed in
+                if other in seen or (direction and other_direction != direction):
+                    continue
+                seen.add(other)
+                reached[other] = (relation, other_direction, steps, note)
+                next_frontier.append((other, other_direction))
+        frontier = next_frontier
+    provisions = Provision.objects.filter(pk__in=reached).select_related("plan")
+    entries = [LineageEntry(p, *reached[p.pk]) for p in provisions]
+    return sorted(entries, key=lambda e: (e.provision.plan.presented_on, e.provision.position))
+
+
+def provision_history(provision: Provision) -> list[dict]:
+    """The saved revisions, newest first, each with the word diff from the revision before."""
+    records = list(
+        provision.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    entries, previous = [], None
+    for record in records:
+        entries.append(
+            {
+                "record": record,
+                "runs": diffing.word_diff(previous.text, record.text) if previous else [],
+                "changed": previous is None or previous.text != record.text,
+            }
+        )
+        previous = record
+    return entries[::-1]
+
+
+def themes() -> QuerySet[Theme]:
+    return Theme.objects.order_by("name")
+
+
+def tags() -> QuerySet[Tag]:
+    return Tag.objects.order_by("name")
+
+
+# --- Search --------------------------------------------------------------------------------
+
+# Markers put around matches before the text is escaped; the `highlight` filter turns them into
+# <mark> after escaping, so stored text can never inject markup through a search result.
+MATCH_START, MATCH_STOP = "\x02", "\x03"
+SEARCH_LIMIT = 50
+
+
+@dataclass
+class SearchResults:
+    query: str
+    hits: list[Provision]  # each with .headline (text with match markers) and .rank
+    total: int
+
+
+def _mark_words(text: str, words: list[str]) -> str:
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    return pattern.sub(lambda m: f"{MATCH_START}{m.group()}{MATCH_STOP}", text)
+
+
+def search(query: str) -> SearchResults:
+    """Provisions of every version matching `query`, best first.
+
+    PostgreSQL: full-text search (websearch syntax, English stemming) ranked by SearchRank, with
+    text before summary. SQLite: every word must occur in the text or summary.
+    """
+    words = re.findall(r"\w[\w'’,.%$-]*", query)[:12]
+    if not words:
+        return SearchResults(query, [], 0)
+    base = Provision.objects.select_related("plan")
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import (
+            SearchHeadline,
+            SearchQuery,
+            SearchRank,
+            SearchVector,
+        )
+
+        vector = SearchVector("text", weight="A", config="english") + SearchVector(
+            "summary", weight="B", config="english"
+        )
+        ts_query = SearchQuery(query, search_type="websearch", config="english")
+        matches = base.annotate(search=vector).filter(search=ts_query)
+        total = matches.count()
+        hits = list(
+            matches.annotate(
+                rank=SearchRank(vector, ts_query),
+                headline=SearchHeadline(
+                    "text",
+                    ts_query,
+                    config="english",
+                    start_sel=MATCH_START,
+                    stop_sel=MATCH_STOP,
+                    highlight_all=True,
+                ),
+            ).order_by("-rank", "plan__presented_on", "position")[:SEARCH_LIMIT]
+        )
+        return SearchResults(query, hits, total)
+
+    condition = Q()
+    for word in words:
+        condition &= Q(text__icontains=word) | Q(summary__icontains=word)
+    matches = base.filter(condition).order_by("plan__presented_on", "position")
+    total = matches.count()
+    hits = list(matches[:SEARCH_LIMIT])
+    for hit in hits:
+        hit.headline = _mark_words(hit.text, words)
+        hit.rank = None
+    return SearchResults(query, hits, total)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from provisions import views
 
@@ -8,4 +8,13 @@ urlpatterns = [
     path("", views.plan_list, name="plan-list"),
     path("plans/<slug:slug>/", views.plan_detail, name="plan-detail"),
     path("plans/<slug:slug>/<str:label>/", views.provision_detail, name="provision-detail"),
+    path("compare/", views.compare_pick, name="compare-pick"),
+    path("compare/<slug:left>/<slug:right>/", views.compare, name="compare"),
+    re_path(
+        r"^compare/(?P<left>[-\w]+)/(?P<right>[-\w]+)/export\.(?P<fmt>csv|md)$",
+        views.compare_export,
+        name="compare-export",
+    ),
+    path("search/", views.search, name="search"),
+    path("scorecard/", views.scorecard, name="scorecard"),
 ]

@@ -1,28 +1,219 @@
-"""HTML views: look up, call a query, render. No rules live here."""
+"""HTML views: look up, call a query, render. No rules live here.
 
+Every URL renders a complete page; a plain htmx swap gets only the named partial of the same
+template (see `render_page`).
+"""
+
+import csv
+import datetime
+
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url
 
-from provisions import queries
+from provisions import citing, diffing, queries
+from provisions.forms import CompareFilterForm, PlanFilterForm, SearchForm, VersionPickerForm
+from provisions.models import Plan
+
+
+def render_page(request, template: str, partial: str, context: dict) -> HttpResponse:
+    """The whole page normally; only `partial` for a plain htmx swap (not boosted, not a
+    history restore, which need the whole page)."""
+    htmx = request.htmx
+    if htmx and not htmx.boosted and not htmx.history_restore_request:
+        template = f"{template}#{partial}"
+    return render(request, template, context)
 
 
 @require_safe
 def plan_list(request):
-    return render(request, "provisions/plan_list.html", {"plans": queries.plan_timeline()})
+    plans = list(queries.plan_timeline())
+    changed = {
+        c.right.pk: sum(row.changed for row in c.rows)
+        for c in queries.comparisons([(p.based_on, p) for p in plans if p.based_on])
+    }
+    for plan in plans:
+        plan.changed_count = changed.get(plan.pk)
+    return render(request, "provisions/plan_list.html", {"plans": plans})
 
 
 @require_safe
+@vary_on_headers("HX-Request")
 def plan_detail(request, slug: str):
     plan = get_object_or_404(queries.plan_timeline(), slug=slug)
+    form = PlanFilterForm(request.GET or None)
     context = {
         "plan": plan,
-        "provisions": queries.provision_list(plan=plan),
+        "form": form,
+        "provisions": queries.provision_list(plan=plan, **form.filters()),
         "plan_citations": queries.plan_citations(plan=plan),
     }
-    return render(request, "provisions/plan_detail.html", context)
+    return render_page(request, "provisions/plan_detail.html", "provision-list", context)
 
 
 @require_safe
 def provision_detail(request, slug: str, label: str):
     provision = queries.provision_detail(plan_slug=slug, label=label)
-    return render(request, "provisions/provision_detail.html", {"provision": provision})
+    lineage = queries.provision_lineage(provision)
+    baseline = _baseline(request.GET.get("baseline", ""), provision, lineage)
+    for entry in lineage:
+        entry.runs = diff_against(baseline, entry.provision)
+    context = {
+        "provision": provision,
+        "lineage": lineage,
+        "baseline": baseline,
+        "history": queries.provision_history(provision),
+        "readings": [
+            (citation, diff_against(provision, citation, field="reading"))
+            for citation in provision.citations.all()
+            if citation.reading
+        ],
+        "citation": citing.provision_citation(
+            provision, request.build_absolute_uri(provision.get_absolute_url())
+        ),
+    }
+    return render(request, "provisions/provision_detail.html", context)
+
+
+def _baseline(label_key: str, provision, lineage):
+    """The provision every version of this point is compared with: this one, or the reader's
+    pick among its lineage (given as a plan slug)."""
+    for entry in lineage:
+        if entry.provision.plan.slug == label_key:
+            return entry.provision
+    return provision
+
+
+def diff_against(base, other, field: str = "text"):
+    return diffing.word_diff(base.text, getattr(other, field))
+
+
+@require_safe
+def compare_pick(request):
+    """The version pickers submit here; answer with the canonical comparison URL."""
+    picker = VersionPickerForm(request.GET or None)
+    if not picker.is_valid():
+        status = 400 if picker.is_bound else 200
+        return render(request, "provisions/compare_pick.html", {"picker": picker}, status=status)
+    left, right = picker.cleaned_data["left"], picker.cleaned_data["right"]
+    rest = {k: v for k, v in request.GET.items() if k not in ("left", "right") and v}
+    url = reverse("provisions:compare", args=[left.slug, right.slug])
+    if rest:
+        url = f"{url}?{urlencode(rest)}"
+    if request.htmx:
+        response = compare(request, left.slug, right.slug)
+        return push_url(response, url)
+    return HttpResponseRedirect(url)
+
+
+def _comparison_context(request, left: str, right: str) -> dict:
+    left_plan = get_object_or_404(Plan, slug=left)
+    right_plan = get_object_or_404(Plan, slug=right)
+    form = CompareFilterForm(request.GET or None)
+    comparison = queries.comparison(left_plan, right_plan)
+    rows = comparison.filtered(**form.filters())
+    return {
+        "left": left_plan,
+        "right": right_plan,
+        "comparison": comparison,
+        "rows": rows,
+        "form": form,
+        "layout": form.chosen_layout,
+        "picker": VersionPickerForm(initial={"left": left_plan, "right": right_plan}),
+        "plans": Plan.objects.order_by("presented_on", "slug"),
+    }
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def compare(request, left: str, right: str):
+    context = _comparison_context(request, left, right)
+    return render_page(request, "provisions/compare.html", "comparison", context)
+
+
+@require_safe
+def compare_export(request, left: str, right: str, fmt: str):
+    """The comparison's rows (with the page's filters) as CSV or Markdown."""
+    context = _comparison_context(request, left, right)
+    rows = context["rows"]
+    name = f"{context['left'].slug}--{context['right'].slug}"
+    if fmt == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(EXPORT_HEADER)
+        for record in _export_records(context, rows):
+            writer.writerow(record)
+        return response
+    lines = [
+        f"# {context['left'].short_name} → {context['right'].short_name}",
+        "",
+        f"Exported {datetime.date.today():%d %B %Y} from {request.build_absolute_uri()}",
+        "",
+        "| " + " | ".join(EXPORT_HEADER) + " |",
+        "|" + "---|" * len(EXPORT_HEADER),
+    ]
+    for record in _export_records(context, rows):
+        cells = [str(cell).replace("|", "\\|").replace("\n", " ") for cell in record]
+        lines.append("| " + " | ".join(cells) + " |")
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.md"'
+    return response
+
+
+EXPORT_HEADER = [
+    "left points",
+    "right points",
+    "relation",
+    "status",
+    "via",
+    "flags",
+    "left text",
+    "right text",
+    "what changed (links' notes)",
+]
+
+
+def _export_records(context, rows):
+    notes = context["comparison"].notes
+    for row in rows:
+        yield [
+            ", ".join(p.label for p in row.left),
+            ", ".join(p.label for p in row.right),
+            row.relation,
+            row.status,
+            " → ".join(row.path),
+            ", ".join(sorted(row.flags)),
+            "\n".join(p.text for p in row.left),
+            "\n".join(p.text for p in row.right),
+            " / ".join(notes.get(row.key, ())),
+        ]
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def search(request):
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    results = queries.search(query) if query else None
+    context = {"form": form, "query": query, "results": results}
+    return render_page(request, "provisions/search.html", "search-results", context)
+
+
+@require_safe
+def scorecard(request):
+    baseline = None
+    if slug := request.GET.get("baseline"):
+        baseline = get_object_or_404(Plan, slug=slug)
+    card = queries.scorecard(baseline=baseline)
+    context = {
+        "card": card,
+        "baseline": baseline,
+        "plans": Plan.objects.order_by("presented_on", "slug"),
+        "columns": list(queries.SCORE_COLUMNS),
+    }
+    return render(request, "provisions/scorecard.html", context)

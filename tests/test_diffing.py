@@ -226,7 +226,9 @@ def test_dissimilar_unlinked_points_are_removed_and_new_not_suggested():
 
 def test_comparing_a_version_with_itself_pairs_every_point_unchanged():
     points = [P(1, "a", "1", "one"), P(2, "a", "2", "two")]
-    rows = align(points, points, [])
+    elsewhere = P(9, "b", "1", "one, changed")
+    # links out of the version and back must not pair a point with itself as "modified"
+    rows = align(points, points, [L(points[0], elsewhere, "modified")])
     assert [(r.relation, r.changed) for r in rows] == [("unchanged", False), ("unchanged", False)]
 
 

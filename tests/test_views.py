@@ -1,7 +1,13 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import CitationFactory, ProvisionFactory, SourceFactory
+from tests.factories import (
+    AssessmentFactory,
+    CitationFactory,
+    CorrespondenceFactory,
+    ProvisionFactory,
+    SourceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +110,10 @@ def test_plan_page_query_count_does_not_grow_with_the_data(
     client, make_plan, django_assert_max_num_queries, count
 ):
     plan = make_plan(count=count)
-    with django_assert_max_num_queries(5):
+    for provision in plan.provisions.all():
+        AssessmentFactory(provision=provision)
+    # plan, parties, theme and tag choices, provisions, their themes, tags, plan-level sources
+    with django_assert_max_num_queries(8):
         assert client.get(plan.get_absolute_url()).status_code == 200
 
 
@@ -112,9 +121,11 @@ def test_plan_page_query_count_does_not_grow_with_the_data(
 def test_home_query_count_does_not_grow_with_the_data(
     client, make_plan, django_assert_max_num_queries, plans
 ):
+    previous = None
     for _ in range(plans):
-        make_plan(count=2)
-    with django_assert_max_num_queries(2):
+        previous = make_plan(count=2, based_on=previous)
+    # plans, parties; for "changed since": provisions, themes, links, assessments
+    with django_assert_max_num_queries(6):
         assert client.get(reverse("provisions:plan-list")).status_code == 200
 
 
@@ -123,7 +134,13 @@ def test_provision_page_query_count_does_not_grow_with_the_data(
     client, django_assert_max_num_queries, sources
 ):
     provision = ProvisionFactory()
+    earlier = provision
     for _ in range(sources):
         CitationFactory(provision=provision)
-    with django_assert_max_num_queries(3):
+        AssessmentFactory(provision=provision)
+        later = ProvisionFactory()
+        CorrespondenceFactory(earlier=earlier, later=later)
+        earlier = later
+    # provision, themes, sources, assessments, links, linked provisions, history
+    with django_assert_max_num_queries(7):
         assert client.get(provision.get_absolute_url()).status_code == 200

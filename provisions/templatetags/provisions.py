@@ -3,6 +3,7 @@ from django.utils.dateformat import format as format_date
 from django.utils.html import format_html, format_html_join
 
 from provisions import diffing
+from provisions.queries import MATCH_START, MATCH_STOP
 
 register = template.Library()
 
@@ -59,3 +60,27 @@ def diff_runs(runs, side: str = "both"):
     Provision text is untrusted: nothing here bypasses escaping.
     """
     return format_html_join("", "{}", ((_run_html(run, side),) for run in runs))
+
+
+@register.filter
+def highlight(marked: str):
+    """Escape a search headline, then turn its match markers into <mark> elements."""
+    parts = []
+    for index, chunk in enumerate(str(marked).split(MATCH_START)):
+        if index == 0:
+            parts.append(format_html("{}", chunk.replace(MATCH_STOP, "")))
+            continue
+        matched, _, rest = chunk.partition(MATCH_STOP)
+        parts.append(format_html("<mark>{}</mark>{}", matched, rest.replace(MATCH_STOP, "")))
+    return format_html_join("", "{}", ((part,) for part in parts))
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template, or None."""
+    return mapping.get(key) if mapping else None
+
+
+@register.simple_tag
+def scorecard_cell(card, theme: str, plan_pk: int) -> dict:
+    return card.cell(theme, plan_pk)

@@ -1,0 +1,296 @@
+"""The analyst pages built on the comparison: compare, export, search, scorecard, and the
+provision page's lineage, variant readings, history and citation."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.urls import reverse
+
+from provisions import services
+from provisions.models import Provision
+from tests.factories import (
+    AssessmentFactory,
+    CitationFactory,
+    CorrespondenceFactory,
+    PlanFactory,
+    ProvisionFactory,
+    TagFactory,
+    ThemeFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+
+
+@pytest.fixture
+def versions():
+    """A 28-point-like plan, a middle version and a 20-point-like plan linked 28 -> 19 -> 20."""
+    armed = ThemeFactory(slug="armed-forces", name="Armed forces")
+    justice = ThemeFactory(slug="justice-amnesty", name="Justice and amnesty")
+    first = PlanFactory(slug="first", short_name="First plan")
+    middle = PlanFactory(slug="middle", short_name="Middle plan", based_on=first)
+    last = PlanFactory(slug="last", short_name="Last plan", based_on=middle)
+
+    def point(plan, number, text, theme):
+        provision = ProvisionFactory(plan=plan, number=number, position=number, text=text)
+        provision.themes.add(theme)
+        return provision
+
+    cap = point(first, 6, "Ukraine's armed forces are limited to 600,000 personnel.", armed)
+    amnesty = point(first, 26, "Full amnesty for all parties.", justice)
+    cap_mid = point(middle, 5, "The cap on the armed forces is dropped.", armed)
+    cap_last = point(last, 7, "Ukraine's armed forces will be kept at 800,000 in peacetime.", armed)
+    fund = point(last, 13, "A fund for rebuilding Ukraine is set up.", armed)
+    CorrespondenceFactory(
+        earlier=cap, later=cap_mid, relation="modified", note="Cap removed (N01)."
+    )
+    CorrespondenceFactory(
+        earlier=cap_mid, later=cap_last, relation="modified", note="800,000 in peacetime (L01)."
+    )
+    AssessmentFactory(provision=amnesty, tag=TagFactory(slug="contested", name="Contested"))
+    return {"first": first, "middle": middle, "last": last, "cap": cap, "amnesty": amnesty,
+            "cap_last": cap_last, "fund": fund}  # fmt: skip
+
+
+def compare_url(left, right):
+    return reverse("provisions:compare", args=[left.slug, right.slug])
+
+
+def test_comparison_aligns_through_the_version_between(client, versions):
+    response = client.get(compare_url(versions["first"], versions["last"]))
+    assert response.status_code == 200
+    rows = response.context["rows"]
+    assert [(r.key, r.relation, r.path) for r in rows] == [
+        ("6~7", "modified", ("middle",)),
+        ("26~none", "removed", ()),  # after the row of its predecessor, point 6
+        ("none~13", "new", ()),
+    ]
+    html = response.content.decode()
+    # "are limited to 600,000 personnel" -> "will be kept at 800,000 in peacetime": one flagged run
+    removed = '<del class="flag-modal flag-number"><span class="sr-only">[removed: </span>'
+    added = '<ins class="flag-modal flag-number"><span class="sr-only">[added: </span>'
+    assert f"{removed}are limited to 600,000" in html
+    assert f"{added}will be kept at 800,000" in html
+    assert "800,000 in peacetime (L01)." in html and "Cap removed (N01)." in html
+    assert reverse("provisions:provision-detail", args=["first", "6"]) in html
+    assert reverse("provisions:provision-detail", args=["last", "7"]) in html
+
+
+def test_comparison_is_a_whole_page_and_its_htmx_swap_only_the_rows(client, versions):
+    url = compare_url(versions["first"], versions["last"])
+    page = client.get(url)
+    swap = client.get(url, headers={"HX-Request": "true"})
+    assert b"<html" in page.content and b'id="comparison"' in page.content
+    assert b"<html" not in swap.content and swap.content.lstrip().startswith(
+        b'<section id="comparison"'
+    )
+    assert "HX-Request" in swap["Vary"]
+    restore = client.get(url, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert b"<html" in restore.content
+
+
+@pytest.mark.parametrize(
+    ("query", "keys"),
+    [
+        ({"theme": "justice-amnesty"}, ["26~none"]),
+        ({"tag": "contested"}, ["26~none"]),
+        ({"relation": "new"}, ["none~13"]),
+        ({"changes_only": "on"}, ["6~7", "26~none", "none~13"]),
+        ({"row": "6~7"}, ["6~7"]),
+        ({"theme": "no-such-theme"}, ["6~7", "26~none", "none~13"]),  # invalid: not applied
+    ],
+)
+def test_comparison_filters(client, versions, query, keys):
+    response = client.get(compare_url(versions["first"], versions["last"]), query)
+    assert response.status_code == 200
+    assert [r.key for r in response.context["rows"]] == keys
+
+
+def test_an_invalid_filter_is_reported_not_an_error(client, versions):
+    response = client.get(compare_url(versions["first"], versions["last"]), {"relation": "bogus"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_inline_layout_shows_both_sides_in_one_text(client, versions):
+    response = client.get(compare_url(versions["first"], versions["last"]), {"layout": "inline"})
+    html = response.content.decode()
+    assert "layout--inline" in html
+    assert html.count('class="side side--left"') == 0
+
+
+def test_comparing_a_version_with_itself_says_so(client, versions):
+    response = client.get(compare_url(versions["last"], versions["last"]))
+    assert response.status_code == 200
+    assert {r.relation for r in response.context["rows"]} == {"unchanged"}
+    assert "compares a version with itself" in response.content.decode()
+
+
+@pytest.mark.parametrize("args", [["nope", "last"], ["first", "nope"]])
+def test_unknown_version_in_a_comparison_is_404(client, versions, args):
+    assert client.get(reverse("provisions:compare", args=args)).status_code == 404
+
+
+def test_version_pickers_lead_to_the_canonical_url_keeping_filters(client, versions):
+    pick = reverse("provisions:compare-pick")
+    response = client.get(pick, {"left": "first", "right": "last", "theme": "armed-forces"})
+    assert response.status_code == 302
+    assert (
+        response["Location"]
+        == compare_url(versions["first"], versions["last"]) + "?theme=armed-forces"
+    )
+    swap = client.get(pick, {"left": "first", "right": "middle"}, headers={"HX-Request": "true"})
+    assert swap["HX-Push-Url"] == compare_url(versions["first"], versions["middle"])
+    assert swap.content.lstrip().startswith(b'<section id="comparison"')
+
+
+def test_version_pickers_without_a_choice_show_the_form_and_bad_choices_are_400(client, versions):
+    pick = reverse("provisions:compare-pick")
+    assert client.get(pick).status_code == 200
+    bad = client.get(pick, {"left": "first", "right": "no-such-plan"})
+    assert bad.status_code == 400 and "Select a valid choice" in bad.content.decode()
+
+
+def test_export_csv_has_one_record_per_row_and_honours_filters(client, versions):
+    url = reverse("provisions:compare-export", args=["first", "last", "csv"])
+    records = list(csv.reader(io.StringIO(client.get(url).content.decode())))
+    assert records[0][:3] == ["left points", "right points", "relation"]
+    assert [r[:3] for r in records[1:]] == [
+        ["6", "7", "modified"],
+        ["26", "", "removed"],
+        ["", "13", "new"],
+    ]
+    assert records[1][4] == "middle" and records[1][5] == "modal, number"
+    filtered = list(
+        csv.reader(io.StringIO(client.get(url, {"relation": "removed"}).content.decode()))
+    )
+    assert len(filtered) == 2
+
+
+def test_export_markdown_is_a_table(client, versions):
+    url = reverse("provisions:compare-export", args=["first", "last", "md"])
+    response = client.get(url)
+    assert response["Content-Type"].startswith("text/markdown")
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "# First plan → Last plan"
+    assert sum(line.startswith("| 6 | 7 | modified") for line in lines) == 1
+
+
+def test_home_counts_changes_since_the_previous_version(client, versions):
+    html = client.get(reverse("provisions:plan-list")).content.decode()
+    compare = reverse("provisions:compare", args=["middle", "last"])
+    assert f'{compare}?changes_only=on">2 rows changed since then' in html
+
+
+def test_plan_page_filters_by_theme_and_tag_with_an_htmx_partial(client, versions):
+    url = versions["first"].get_absolute_url()
+    response = client.get(url, {"theme": "justice-amnesty"})
+    assert [p.label for p in response.context["provisions"]] == ["26"]
+    swap = client.get(url, {"tag": "contested"}, headers={"HX-Request": "true"})
+    html = swap.content.decode()
+    assert html.lstrip().startswith('<ol class="provisions" id="provision-list"')
+    assert 'id="p-26"' in html and 'id="p-6"' not in html
+    assert "HX-Request" in swap["Vary"]
+
+
+def test_provision_page_shows_lineage_with_a_baseline_readings_history_and_citation(
+    client, versions, editor
+):
+    cap = versions["cap"]
+    CitationFactory(provision=cap, reading="reduced to 600,000 soldiers")
+    cap.text = "Ukraine's armed forces are limited to 600,000 troops."
+    services.provision_save(provision=cap, user=editor)
+    response = client.get(cap.get_absolute_url())
+    html = response.content.decode()
+    assert [(e.provision.plan.slug, e.direction, e.steps) for e in response.context["lineage"]] == [
+        ("middle", "later", 1),
+        ("last", "later", 2),
+    ]
+    assert "800,000" in html and "reduced to 600,000 soldiers" in html
+    assert "by editor" in html and "[added: </span>troops" in html
+    citation = response.context["citation"]
+    assert "point 6" in citation["plain"] and "@misc{first-6," in citation["bibtex"]
+    assert json.loads(citation["csl_json"])[0]["URL"].endswith(cap.get_absolute_url())
+    rebased = client.get(cap.get_absolute_url(), {"baseline": "last"})
+    assert rebased.context["baseline"] == versions["cap_last"]
+
+
+def test_search_finds_and_highlights_across_versions(client, versions):
+    response = client.get(reverse("provisions:search"), {"q": "armed forces"})
+    assert response.status_code == 200
+    labels = {(h.plan.slug, h.label) for h in response.context["results"].hits}
+    assert {("first", "6"), ("last", "7")} <= labels
+    assert "<mark>" in response.content.decode()
+    swap = client.get(
+        reverse("provisions:search"), {"q": "amnesty"}, headers={"HX-Request": "true"}
+    )
+    assert swap.content.lstrip().startswith(b'<section id="search-results"')
+
+
+def test_search_escapes_stored_text_and_the_query(client):
+    ProvisionFactory(text=f"alert {HOSTILE} here")
+    response = client.get(reverse("provisions:search"), {"q": "alert <script>"})
+    html = response.content.decode()
+    assert "<script>alert" not in html and 'onerror="alert' not in html
+    assert "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize("query", ["", "   ", "%%%", "x" * 500])
+def test_odd_searches_answer_calmly(client, query):
+    assert client.get(reverse("provisions:search"), {"q": query}).status_code == 200
+
+
+def test_scorecard_counts_per_theme_and_version_and_links_to_the_comparison(client, versions):
+    response = client.get(reverse("provisions:scorecard"))
+    assert response.status_code == 200
+    card = response.context["card"]
+    assert card.cell("armed-forces", versions["last"].pk) == {
+        "kept": 0,
+        "modified": 1,
+        "removed": 0,
+        "added": 1,
+    }
+    assert card.cell("justice-amnesty", versions["middle"].pk)["removed"] == 1
+    html = response.content.decode()
+    assert reverse("provisions:compare", args=["middle", "last"]) + "?theme=armed-forces" in html
+    rebased = client.get(reverse("provisions:scorecard"), {"baseline": "first"})
+    assert rebased.context["card"].cell("armed-forces", versions["last"].pk)["modified"] == 1
+    assert client.get(reverse("provisions:scorecard"), {"baseline": "nope"}).status_code == 404
+
+
+def test_hostile_text_is_inert_on_every_analyst_page(client, versions):
+    for provision in Provision.objects.all():
+        provision.text = f"{provision.text} {HOSTILE}"
+        provision.save()
+    versions["first"].short_name = HOSTILE
+    versions["first"].save()
+    urls = [
+        compare_url(versions["first"], versions["last"]),
+        reverse("provisions:search") + "?q=alert",
+        reverse("provisions:scorecard"),
+        versions["cap"].get_absolute_url(),
+        reverse("provisions:plan-list"),
+    ]
+    for url in urls:
+        html = client.get(url).content.decode()
+        assert "<script>alert" not in html and "<img src=x" not in html, url
+
+
+@pytest.mark.parametrize("size", [1, 10])
+def test_comparison_query_count_does_not_grow_with_the_data(
+    client, django_assert_max_num_queries, size
+):
+    left, right = PlanFactory(), PlanFactory()
+    theme = ThemeFactory()
+    for number in range(1, 4 * size + 1):
+        a = ProvisionFactory(plan=left, number=number, position=number)
+        b = ProvisionFactory(plan=right, number=number, position=number)
+        a.themes.add(theme)
+        CorrespondenceFactory(earlier=a, later=b)
+        AssessmentFactory(provision=b)
+    # plans x2, theme and tag choices, provisions, themes, links, assessments, picker plans
+    with django_assert_max_num_queries(9):
+        assert client.get(compare_url(left, right)).status_code == 200
