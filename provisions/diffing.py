@@ -144,6 +144,11 @@ class Point:
     text: str
     position: int = 0
     themes: tuple[str, ...] = ()
+    shown_as: str = ""  # the label as readers see it ("K3", "13?"), when it differs
+
+    @property
+    def display_label(self) -> str:
+        return self.shown_as or self.label
 
 
 @dataclass(frozen=True, slots=True)

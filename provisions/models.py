@@ -28,6 +28,12 @@ def split_label(label: str) -> tuple[int, str]:
     return int(match["number"]), match["sub"]
 
 
+def display_label(label: str, *, numbered: bool, confirmed: bool) -> str:
+    if not numbered:
+        return f"K{label}"
+    return label if confirmed else f"{label}?"
+
+
 class SlugManager(models.Manager):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
@@ -179,6 +185,10 @@ class Provision(models.Model):
     number = models.PositiveSmallIntegerField()
     sub = models.CharField(max_length=2, blank=True, default="", validators=[SUB_VALIDATOR])
     position = models.PositiveIntegerField(help_text="Reading order within the plan.")
+    label_confirmed = models.BooleanField(
+        default=True,
+        help_text="Untick when the number or letter is ours or unconfirmed, not the document's.",
+    )
     text = models.TextField()
     wording = models.CharField(max_length=12, choices=Wording, default=Wording.PARAPHRASE)
     summary = models.CharField(max_length=200, blank=True)
@@ -211,6 +221,14 @@ class Provision(models.Model):
     @property
     def label(self) -> str:
         return f"{self.number}{self.sub}"
+
+    @property
+    def display_label(self) -> str:
+        """The label as readers see it: 'K3' where the document has no numbering of its own,
+        '13?' where the number or letter is ours or unconfirmed."""
+        return display_label(
+            self.label, numbered=self.plan.numbered, confirmed=self.label_confirmed
+        )
 
     def natural_key(self):
         return (self.plan.slug, self.label)

@@ -19,6 +19,7 @@ from provisions.models import (
     Provision,
     Tag,
     Theme,
+    display_label,
     split_label,
 )
 
@@ -123,18 +124,22 @@ class Comparison:
 
 def _points_by_plan(plans) -> dict[int, list[diffing.Point]]:
     """The provisions of several plans as diffing points, in two queries."""
-    slugs = {plan.pk: plan.slug for plan in plans}
-    points: dict[int, list[diffing.Point]] = {pk: [] for pk in slugs}
-    provisions = Provision.objects.filter(plan_id__in=slugs).prefetch_related("themes")
-    for p in provisions.only("pk", "plan_id", "number", "sub", "text", "position"):
+    plans = {plan.pk: plan for plan in plans}
+    points: dict[int, list[diffing.Point]] = {pk: [] for pk in plans}
+    provisions = Provision.objects.filter(plan_id__in=plans).prefetch_related("themes")
+    fields = ("pk", "plan_id", "number", "sub", "text", "position", "label_confirmed")
+    for p in provisions.only(*fields):
+        plan = plans[p.plan_id]
+        shown = display_label(p.label, numbered=plan.numbered, confirmed=p.label_confirmed)
         points[p.plan_id].append(
             diffing.Point(
                 id=p.pk,
-                plan=slugs[p.plan_id],
+                plan=plan.slug,
                 label=p.label,
                 text=p.text,
                 position=p.position,
                 themes=tuple(t.slug for t in p.themes.all()),
+                shown_as=shown if shown != p.label else "",
             )
         )
     return points

@@ -182,8 +182,8 @@ def _export_records(context, rows):
     notes = context["comparison"].notes
     for row in rows:
         yield [
-            ", ".join(p.label for p in row.left),
-            ", ".join(p.label for p in row.right),
+            ", ".join(p.display_label for p in row.left),
+            ", ".join(p.display_label for p in row.right),
             row.relation,
             row.status,
             " → ".join(row.path),

@@ -166,3 +166,10 @@ def test_edits_are_kept_in_history():
     provision.text = "after"
     provision.save()
     assert [h.text for h in provision.history.order_by("history_date")] == ["before", "after"]
+
+
+def test_labels_that_are_ours_are_never_shown_as_official():
+    assert ProvisionFactory(number=7).display_label == "7"
+    assert ProvisionFactory(number=13, label_confirmed=False).display_label == "13?"
+    unnumbered = PlanFactory(numbered=False)
+    assert ProvisionFactory(plan=unnumbered, number=3).display_label == "K3"

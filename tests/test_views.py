@@ -144,3 +144,11 @@ def test_provision_page_query_count_does_not_grow_with_the_data(
     # provision, themes, sources, assessments, links, linked provisions, history
     with django_assert_max_num_queries(7):
         assert client.get(provision.get_absolute_url()).status_code == 200
+
+
+def test_pages_show_our_numbering_as_ours(client):
+    provision = ProvisionFactory(plan__numbered=False, number=3)
+    html = client.get(provision.plan.get_absolute_url()).content.decode()
+    assert ">K3</a>" in html
+    html = client.get(provision.get_absolute_url()).content.decode()
+    assert "point K3</h1>" in html and "K-numbers are ours" in html
