@@ -202,21 +202,29 @@ def _join(points: Sequence[Point]) -> str:
 def _chains(
     left: Sequence[Point], right: Sequence[Point], links: Iterable[Link], max_hops: int
 ) -> dict[tuple[int, int], tuple[str, tuple[str, ...]]]:
-    """Left-right pairs joined by a chain of links, with the composed relation and the path.
+    """Left-right pairs joined by links, with the (composed) relation and the path.
 
-    Links are walked in both directions, so chains go through the versions between the two
-    (28 -> 19 -> 20) or through a common ancestor (E3 <- 28 -> 20). A chain never passes through a
-    provision of either compared version, and the shortest chain wins.
+    Where the two versions are linked directly, those links decide. Points with no direct link
+    are joined through chains of links walked in both directions: through the versions between
+    the two (28 -> 19 -> 20) or through a common ancestor (E3 <- 28 -> 20). A chain never passes
+    through a provision of either compared version, and the shortest chain wins.
     """
     left_ids = {p.id for p in left}
     right_ids = {p.id for p in right}
+    found: dict[tuple[int, int], tuple[str, tuple[str, ...]]] = {}
     graph: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
     for link in links:
         graph[link.earlier].append((link.later, link.relation, link.later_plan))
         graph[link.later].append((link.earlier, link.relation, link.earlier_plan))
+        for a, b in ((link.earlier, link.later), (link.later, link.earlier)):
+            if a in left_ids and b in right_ids:
+                found[(a, b)] = (link.relation, ())
+    linked_left = {a for a, _ in found}
+    linked_right = {b for _, b in found}
 
-    found: dict[tuple[int, int], tuple[str, tuple[str, ...]]] = {}
     for start in left:
+        if start.id in linked_left:
+            continue
         # breadth first: (node, worst relation so far, plans passed through)
         queue = deque([(start.id, UNCHANGED, ())])
         depth = {start.id: 0}
@@ -227,7 +235,8 @@ def _chains(
             for neighbour, hop_relation, plan in graph.get(node, ()):
                 worst = max(relation, hop_relation, key=lambda r: _RANK.get(r, 2))
                 if neighbour in right_ids:
-                    found.setdefault((start.id, neighbour), (worst, path))
+                    if neighbour not in linked_right and node != start.id:
+                        found.setdefault((start.id, neighbour), (worst, path))
                     continue
                 if neighbour in left_ids or neighbour in depth:
                     continue
@@ -344,7 +353,12 @@ def align(
         placed.insert(_after_predecessor(placed, point, left), Row((point,), (), REMOVED))
 
     for row in placed:
-        row.runs = word_diff(_join(row.left), _join(row.right))
+        if row.left and row.right:
+            row.runs = word_diff(_join(row.left), _join(row.right))
+        elif row.left:  # removed: the whole text goes; flags would only repeat that
+            row.runs = [Run(DELETE, _join(row.left), "")]
+        else:
+            row.runs = [Run(INSERT, "", _join(row.right))]
     return placed
 
 

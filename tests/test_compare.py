@@ -183,6 +183,8 @@ def test_home_counts_changes_since_the_previous_version(client, versions):
     html = client.get(reverse("provisions:plan-list")).content.decode()
     compare = reverse("provisions:compare", args=["middle", "last"])
     assert f'{compare}?changes_only=on">2 rows changed since then' in html
+    origin = reverse("provisions:compare", args=["first", "last"])
+    assert f'<a href="{origin}">compare with the First plan</a>' in html
 
 
 def test_plan_page_filters_by_theme_and_tag_with_an_htmx_partial(client, versions):

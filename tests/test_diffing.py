@@ -162,6 +162,24 @@ def test_links_compose_through_a_common_ancestor():
     assert shape(rows) == [(["5"], ["7"], "reworded", "confirmed", ("28",))]
 
 
+def test_direct_links_take_precedence_over_chains_through_a_hub():
+    # a broad middle-version item linked to many points must not merge unrelated rows
+    a3, a7 = P(1, "28", "3", "no NATO enlargement"), P(2, "28", "7", "no NATO membership")
+    hub = P(5, "19", "2", "NATO questions bracketed")
+    b3, b5 = P(11, "20", "3", "no enlargement"), P(12, "20", "5", "membership deferred")
+    links = [
+        L(a3, hub, "merged"),
+        L(a7, hub, "merged"),
+        L(hub, b5, "modified"),
+        L(a3, b3, "reworded"),
+        L(a7, b5, "modified"),
+    ]
+    assert shape(align([a3, a7], [b3, b5], links)) == [
+        (["3"], ["3"], "reworded", "confirmed", ()),
+        (["7"], ["5"], "modified", "confirmed", ()),
+    ]
+
+
 def test_several_points_linked_to_one_are_merged_and_one_to_several_split():
     a1, a2, a3 = (
         P(1, "a", "13a", "sanctions lifted"),
@@ -195,6 +213,14 @@ def test_removed_points_follow_their_predecessor_and_new_points_keep_their_place
         ([], ["2"], "new", "confirmed", ()),
         (["3"], ["3"], "unchanged", "confirmed", ()),
     ]
+
+
+def test_removed_and_new_rows_carry_their_whole_text_without_flags():
+    a1, b1 = P(1, "a", "1", "NATO will not deploy 600,000 troops"), P(11, "b", "1", "nothing alike")
+    removed, new = align([a1], [b1], [])
+    assert [(r.op, r.old, r.new) for r in removed.runs] == [("delete", a1.text, "")]
+    assert [(r.op, r.old, r.new) for r in new.runs] == [("insert", "", b1.text)]
+    assert removed.flags == new.flags == frozenset()
 
 
 def test_a_removed_first_point_comes_first():

@@ -37,4 +37,11 @@ class Command(BaseCommand):
     help = "Load (or re-apply) the curated dataset in fixtures/."
 
     def handle(self, *args, **options):
-        call_command("loaddata", *fixture_paths(), verbosity=options["verbosity"])
+        # Loading the curated dataset is not an edit: record no history for it (loaddata's own
+        # saves are already skipped by simple-history; its many-to-many updates are not).
+        enabled = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
+        settings.SIMPLE_HISTORY_ENABLED = False
+        try:
+            call_command("loaddata", *fixture_paths(), verbosity=options["verbosity"])
+        finally:
+            settings.SIMPLE_HISTORY_ENABLED = enabled
