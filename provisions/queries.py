@@ -17,6 +17,7 @@ from provisions.models import (
     Correspondence,
     Plan,
     Provision,
+    Source,
     Tag,
     Theme,
     display_label,
@@ -376,3 +377,69 @@ def search(query: str) -> SearchResults:
         hit.headline = _mark_words(hit.text, words)
         hit.rank = None
     return SearchResults(query, hits, total)
+
+
+# --- Dataset coverage ------------------------------------------------------------------------
+
+
+def dataset_coverage() -> dict:
+    """What the archive holds, per version and in total: the figures of `dataset_report`."""
+    plans = (
+        Plan.objects.annotate(
+            points=Count("provisions", filter=Q(provisions__sub=""), distinct=True),
+            provisions_total=Count("provisions", distinct=True),
+            citations_total=Count("provisions__citations", distinct=True),
+            variants=Count(
+                "provisions__citations",
+                filter=~Q(provisions__citations__reading=""),
+                distinct=True,
+            ),
+            links_out=Count("provisions__successor_links", distinct=True),
+            links_in=Count("provisions__predecessor_links", distinct=True),
+            assessments=Count("provisions__assessments", distinct=True),
+        )
+        .order_by("presented_on", "slug")
+        .values(
+            "slug", "completeness", "numbered", "points", "provisions_total", "citations_total",
+            "variants", "links_out", "links_in", "assessments",
+        )
+    )  # fmt: skip
+    per_provision = Provision.objects.annotate(
+        n=Count("citations", distinct=True),
+        independent=Count(
+            "citations__source",
+            filter=~Q(citations__source__reliability=Source.Reliability.STATE_ALIGNED),
+            distinct=True,
+        ),
+    ).values_list("n", "independent")
+    counts = [n for n, _ in per_provision]
+    return {
+        "plans": list(plans),
+        "provisions": len(counts),
+        "sources": Source.objects.count(),
+        "sources_by_reliability": dict(
+            Source.objects.values_list("reliability")
+            .annotate(n=Count("pk"))
+            .order_by("reliability")
+        ),
+        "citations": Citation.objects.count(),
+        "citations_per_provision": {
+            "min": min(counts, default=0),
+            "mean": round(sum(counts) / len(counts), 2) if counts else 0,
+            "max": max(counts, default=0),
+        },
+        "provisions_with_two_independent_sources": sum(i >= 2 for _, i in per_provision),
+        "variants": Citation.objects.exclude(reading="").count(),
+        "correspondences": Correspondence.objects.count(),
+        "correspondences_by_relation": dict(
+            Correspondence.objects.values_list("relation")
+            .annotate(n=Count("pk"))
+            .order_by("relation")
+        ),
+        "assessments": Assessment.objects.count(),
+        "assessments_by_tag": dict(
+            Assessment.objects.values_list("tag__slug")
+            .annotate(n=Count("pk"))
+            .order_by("tag__slug")
+        ),
+    }

@@ -89,6 +89,70 @@ def test_the_28_point_plan_has_every_point(dataset):
     assert subs == {10: "abcd", 12: "abcdef", 13: "abc", 20: "abc", 21: "abcd", 24: "abcd"}
 
 
+@pytest.mark.parametrize(
+    ("slug", "count"),
+    [
+        ("us-russia-28-2025-11", "28"),
+        ("us-ukraine-20-2025-12", "20"),
+        ("ua-hr-ngos-10-2025-08", "Ten"),
+    ],
+)
+def test_complete_versions_have_as_many_points_as_their_name_says(dataset, slug, count):
+    plan = Plan.objects.get(slug=slug)
+    assert plan.short_name.startswith(count)
+    count = {"Ten": 10}.get(count) or int(count)
+    assert set(plan.provisions.values_list("number", flat=True)) == set(range(1, count + 1))
+
+
+@pytest.mark.parametrize(
+    ("slug", "size", "missing"),
+    [
+        ("e3-reuters-2025-11", 28, "deleted"),  # keeps the 28 slots; deletions are in the note
+        ("eu-telegraph-24-2025-11", 24, "not retrieved"),
+    ],
+)
+def test_incomplete_versions_stay_within_their_numbering_and_say_what_is_missing(
+    dataset, slug, size, missing
+):
+    plan = Plan.objects.get(slug=slug)
+    assert set(plan.provisions.values_list("number", flat=True)) <= set(range(1, size + 1))
+    assert plan.completeness != Plan.Completeness.FULL_TEXT
+    assert missing in plan.note
+
+
+def test_versions_follow_the_lineage_28_19_20(dataset):
+    twenty = Plan.objects.get(slug="us-ukraine-20-2025-12")
+    assert twenty.based_on.slug == "us-ukraine-19-2025-11"
+    assert twenty.based_on.based_on.slug == PLAN_28
+    assert Plan.objects.get(slug="e3-reuters-2025-11").based_on.slug == PLAN_28
+
+
+def test_unnumbered_documents_have_no_official_looking_numbers(dataset):
+    nineteen = Plan.objects.get(slug="us-ukraine-19-2025-11")
+    assert nineteen.numbered is False
+    assert nineteen.completeness == Plan.Completeness.REPORTED_ONLY
+    assert {p.display_label for p in nineteen.provisions.all()} == {f"K{n}" for n in range(1, 11)}
+
+
+def test_the_seeds_arguments_are_recorded_as_assessments(dataset):
+    point_5 = Provision.objects.get_by_natural_key(PLAN_28, "5")
+    kragh = point_5.assessments.get(tag__slug="internal-contradiction")
+    assert kragh.source.code == "SD1" and "point 8" in kragh.rationale
+    law = Assessment.objects.filter(tag__slug="contradicts-international-law", source__code="SD1")
+    assert any("Helsinki" in a.rationale or "UN Charter" in a.rationale for a in law)
+    assert Assessment.objects.filter(source__code="SD3", rationale__icontains="Budapest").exists()
+    assert Assessment.objects.filter(source__code="SD2").exists()
+
+
+def test_the_coverage_report_prints_every_version(dataset):
+    out = io.StringIO()
+    call_command("dataset_report", stdout=out)
+    report = out.getvalue()
+    for slug in Plan.objects.values_list("slug", flat=True):
+        assert slug in report
+    assert f"versions: {Plan.objects.count()}" in report
+
+
 def test_reading_order_is_the_numbering_order(dataset):
     for plan in Plan.objects.all():
         ordered = list(plan.provisions.order_by("position"))
@@ -175,6 +239,15 @@ def test_every_correspondence_joins_two_plans_in_date_order(dataset):
 )
 def test_spot_facts_from_the_dossier_are_in_the_right_points(dataset, label, fact):
     assert fact in Provision.objects.get_by_natural_key(PLAN_28, label).text
+
+
+def test_the_20_point_troop_ceiling_is_800000_in_peacetime_linked_to_the_600000_cap(dataset):
+    point_4 = Provision.objects.get_by_natural_key("us-ukraine-20-2025-12", "4")
+    assert "800,000" in point_4.text and "peacetime" in point_4.text
+    link = Correspondence.objects.get(
+        earlier=Provision.objects.get_by_natural_key(PLAN_28, "6"), later=point_4
+    )
+    assert link.relation == "modified" and "800,000" in link.note
 
 
 def test_home_and_plan_pages_show_the_28_points(dataset, client):
