@@ -41,6 +41,24 @@ def plan_timeline() -> QuerySet[Plan]:
     )
 
 
+def timeline() -> list[Plan]:
+    """The versions for the home page, each with `changed_count` (rows changed against the
+    version it is based on) and `origin` (the first version of its lineage, when that is further
+    back than its base: the 28-point plan for the 20-point framework)."""
+    plans = list(plan_timeline())
+    pairs = [(plan.based_on, plan) for plan in plans if plan.based_on]
+    changed = {c.right.pk: sum(row.changed for row in c.rows) for c in comparisons(pairs)}
+    by_pk = {plan.pk: plan for plan in plans}
+    for plan in plans:
+        plan.changed_count = changed.get(plan.pk)
+        seen, origin = {plan.pk}, plan
+        while origin.based_on_id and origin.based_on_id not in seen:
+            seen.add(origin.based_on_id)
+            origin = by_pk[origin.based_on_id]
+        plan.origin = origin if origin.pk not in (plan.pk, plan.based_on_id) else None
+    return plans
+
+
 def provision_list(*, plan: Plan, theme: str = "", tag: str = "") -> QuerySet[Provision]:
     """One version's provisions in reading order, optionally narrowed by theme or tag slug."""
     queryset = (

@@ -31,25 +31,7 @@ def render_page(request, template: str, partial: str, context: dict) -> HttpResp
 
 @require_safe
 def plan_list(request):
-    plans = list(queries.plan_timeline())
-    changed = {
-        c.right.pk: sum(row.changed for row in c.rows)
-        for c in queries.comparisons([(p.based_on, p) for p in plans if p.based_on])
-    }
-    by_pk = {plan.pk: plan for plan in plans}
-    for plan in plans:
-        plan.changed_count = changed.get(plan.pk)
-        plan.origin = _origin(plan, by_pk)
-    return render(request, "provisions/plan_list.html", {"plans": plans})
-
-
-def _origin(plan: Plan, by_pk: dict[int, Plan]) -> Plan | None:
-    """The first version of the plan's lineage (28 for 19 -> 20), if further back than its base."""
-    seen, current = {plan.pk}, plan
-    while current.based_on_id and current.based_on_id not in seen:
-        seen.add(current.based_on_id)
-        current = by_pk[current.based_on_id]
-    return current if current.pk not in (plan.pk, plan.based_on_id) else None
+    return render(request, "provisions/plan_list.html", {"plans": queries.timeline()})
 
 
 @require_safe

@@ -296,3 +296,23 @@ def test_comparison_query_count_does_not_grow_with_the_data(
     # plans x2, theme and tag choices, provisions, themes, links, assessments, picker plans
     with django_assert_max_num_queries(9):
         assert client.get(compare_url(left, right)).status_code == 200
+
+
+@pytest.mark.parametrize("size", [1, 10])
+def test_scorecard_and_search_query_counts_do_not_grow_with_the_data(
+    client, django_assert_max_num_queries, size
+):
+    theme = ThemeFactory()
+    previous = None
+    for _ in range(size):
+        plan = PlanFactory(based_on=previous)
+        for number in range(1, 4):
+            provision = ProvisionFactory(plan=plan, number=number, position=number, text="troops")
+            provision.themes.add(theme)
+        previous = plan
+    # plans, themes; for every column at once: provisions, their themes, links, assessments
+    with django_assert_max_num_queries(7):
+        assert client.get(reverse("provisions:scorecard")).status_code == 200
+    # the count and the best matches (with their plans)
+    with django_assert_max_num_queries(2):
+        assert client.get(reverse("provisions:search"), {"q": "troops"}).status_code == 200
