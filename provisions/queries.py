@@ -400,6 +400,10 @@ def search(query: str) -> SearchResults:
 # --- Dataset coverage ------------------------------------------------------------------------
 
 
+def _count_by(queryset, field: str) -> dict[str, int]:
+    return dict(queryset.values_list(field).annotate(n=Count("pk")).order_by(field))
+
+
 def dataset_coverage() -> dict:
     """What the archive holds, per version and in total: the figures of `dataset_report`."""
     plans = (

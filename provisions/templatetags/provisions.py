@@ -21,24 +21,12 @@ def _flag_classes(run: diffing.Run) -> str:
     return " ".join(f"flag-{flag}" for flag in sorted(run.flags))
 
 
-def _deleted(run: diffing.Run):
+def _change(tag: str, marker: str, text: str, run: diffing.Run):
+    """<del> or <ins> around escaped text, with a marker that screen readers announce."""
     return format_html(
-        '<del class="{}">' + _SR + "{}" + _SR + "</del>",
-        _flag_classes(run),
-        "[removed: ",
-        run.old,
-        "]",
-    )
-
-
-def _inserted(run: diffing.Run):
-    return format_html(
-        '<ins class="{}">' + _SR + "{}" + _SR + "</ins>",
-        _flag_classes(run),
-        "[added: ",
-        run.new,
-        "]",
-    )
+        "<{} class=\"{}\">" + _SR + "{}" + _SR + "</{}>",
+        tag, _flag_classes(run), marker, text, "]", tag,
+    )  # fmt: skip
 
 
 def _run_html(run: diffing.Run, side: str):
@@ -47,9 +35,9 @@ def _run_html(run: diffing.Run, side: str):
         return format_html("{}", run.old if side != "new" else run.new)
     parts = []
     if run.old and side in ("old", "both"):
-        parts.append(_deleted(run))
+        parts.append(_change("del", "[removed: ", run.old, run))
     if run.new and side in ("new", "both"):
-        parts.append(_inserted(run))
+        parts.append(_change("ins", "[added: ", run.new, run))
     return format_html_join("", "{}", ((part,) for part in parts))
 
 
