@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV := DEBUG=1
 
-.PHONY: run test editor analyst install lint migrate dataset clean
+.PHONY: run test fuzz editor analyst install lint migrate dataset clean
 
 install: $(STAMP)
 
@@ -34,6 +34,12 @@ run: dataset
 
 test: install
 	$(DEV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# schemathesis against the API's own schema, on loopback; FUZZ_AS=editor fuzzes writes too
+FUZZ_EXAMPLES ?= 50
+FUZZ_AS ?= anonymous
+fuzz: install
+	bash bench/fuzz_api.sh $(FUZZ_EXAMPLES) $(FUZZ_AS)
 
 # make editor USERNAME=alice   (asks for a password; or set TRACKER_PASSWORD)
 USERNAME ?= editor

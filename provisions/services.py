@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
-from provisions.models import Correspondence, Provision
+from provisions.models import Assessment, Correspondence, Provision
 
 
 class StaleRevision(ValidationError):
@@ -88,3 +88,29 @@ def correspondence_link(
         link._history_user = user
     link.save()
     return link
+
+
+@transaction.atomic
+def assessment_add(
+    *,
+    provision: Provision,
+    tag,
+    rationale: str,
+    source=None,
+    status: str = Assessment.Status.CONFIRMED,
+    user=None,
+) -> Assessment:
+    """Tag a provision, with the reasoning and the evidence; one assessment per tag and point."""
+    assessment = Assessment(
+        provision=provision,
+        tag=tag,
+        rationale=rationale,
+        source=source,
+        status=status,
+        author=user if user is not None and user.is_authenticated else None,
+    )
+    assessment.full_clean()
+    if user is not None:
+        assessment._history_user = user
+    assessment.save()
+    return assessment

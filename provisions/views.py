@@ -7,7 +7,7 @@ template (see `render_page`).
 import csv
 import datetime
 
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -210,3 +210,21 @@ def scorecard(request):
         "columns": list(queries.SCORE_COLUMNS),
     }
     return render(request, "provisions/scorecard.html", context)
+
+
+def not_found(request, exception=None):
+    """404: JSON under /api/, the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    """500 without touching the database or templates that might be what failed."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error.", "code": "server_error"}, status=500)
+    return HttpResponse(
+        "<!doctype html><title>Server error</title><h1>Something went wrong</h1>"
+        "<p>The error has been logged. Please try again in a moment.</p>",
+        status=500,
+    )

@@ -49,3 +49,20 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.STATIC_ROOT.mkdir(exist_ok=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters and cached comparisons live in the cache: start every test clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "template_partials",
     "simple_history",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -122,7 +123,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -151,15 +152,40 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
 REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # token first: a request without credentials gets 401 with a WWW-Authenticate challenge
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
     ],
+    "DEFAULT_PAGINATION_CLASS": "provisions.api.pagination.TrackerPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "120/minute")},
+    "EXCEPTION_HANDLER": "provisions.api.views.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Peace plan provision tracker API",
+    "DESCRIPTION": (
+        "Every numbered provision of every version of the 2025–2026 Russia–Ukraine peace plans, "
+        "with its sources, variant readings, analysts' assessments and links across versions. "
+        "Read freely (anonymous clients are throttled); writes need a token "
+        "(Authorization: Token …) and the Editors or Analysts role. Lists take ?format=csv."
+    ),
     "VERSION": "0.1.0",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "provisions.api.schema.document_errors_and_anonymous_reads",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "PlanStatusEnum": "provisions.models.Plan.Status",
+        "ReviewStatusEnum": "provisions.models.Assessment.Status",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

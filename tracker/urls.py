@@ -3,5 +3,9 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("provisions.api.urls")),
     path("", include("provisions.urls")),
 ]
+
+handler404 = "provisions.views.not_found"
+handler500 = "provisions.views.server_error"

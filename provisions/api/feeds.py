@@ -1,0 +1,188 @@
+"""Atom feeds of changes, built from the history that django-simple-history keeps, so a
+researcher can follow a version, one provision (with its tags and links) or a tag in a reader."""
+
+import datetime
+
+from django.contrib.syndication.views import Feed
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from provisions.models import Assessment, Correspondence, Plan, Provision, Tag, split_label
+
+LIMIT = 50
+VERBS = {"+": "added", "~": "changed", "-": "deleted"}
+
+
+class TrackerFeed(Feed):
+    feed_type = Atom1Feed
+
+    def item_title(self, item):
+        return item["title"]
+
+    def item_description(self, item):
+        return item["description"]
+
+    def item_link(self, item):
+        return item["link"]
+
+    def item_guid(self, item):
+        return item["guid"]
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item):
+        return item["date"]
+
+    def item_updateddate(self, item):
+        return item["date"]
+
+
+def _provision_items(records) -> list[dict]:
+    items = []
+    for record in records:
+        label = f"{record.number}{record.sub}"
+        plan_slug = record.plan.slug if record.plan_id else ""
+        link = reverse("provisions:provision-detail", args=[plan_slug, label])
+        who = f" by {record.history_user.get_username()}" if record.history_user else ""
+        items.append(
+            {
+                "title": f"Point {label} {VERBS.get(record.history_type, 'changed')} "
+                f"(revision {record.revision}){who}",
+                "description": record.text,
+                "link": link,
+                "guid": f"provision-history-{record.history_id}",
+                "date": record.history_date,
+            }
+        )
+    return items
+
+
+class VersionsFeed(TrackerFeed):
+    title = "Peace plan tracker: new versions"
+    description = "Every plan version as it is added to the tracker."
+
+    def link(self):
+        return reverse("provisions:plan-list")
+
+    def items(self):
+        plans = Plan.objects.order_by("-presented_on", "slug")[:LIMIT]
+        return [
+            {
+                "title": f"{plan.short_name} ({plan.get_status_display()})",
+                "description": plan.summary or plan.title,
+                "link": plan.get_absolute_url(),
+                "guid": f"plan-{plan.slug}",
+                "date": datetime.datetime.combine(
+                    plan.presented_on, datetime.time(), tzinfo=datetime.UTC
+                ),
+            }
+            for plan in plans
+        ]
+
+
+class PlanChangesFeed(TrackerFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Plan, slug=slug)
+
+    def title(self, plan):
+        return f"Changes to the points of the {plan.short_name}"
+
+    def link(self, plan):
+        return plan.get_absolute_url()
+
+    def description(self, plan):
+        return f"Every saved change to a point of {plan.title}."
+
+    def items(self, plan):
+        records = (
+            Provision.history.filter(plan_id=plan.pk)
+            .select_related("history_user", "plan")
+            .order_by("-history_date", "-history_id")[:LIMIT]
+        )
+        return _provision_items(records)
+
+
+class ProvisionFeed(TrackerFeed):
+    def get_object(self, request, slug, label):
+        try:
+            number, sub = split_label(label)
+        except ValueError:
+            number, sub = -1, ""
+        return get_object_or_404(
+            Provision.objects.select_related("plan"), plan__slug=slug, number=number, sub=sub
+        )
+
+    def title(self, provision):
+        return f"{provision.plan.short_name}, point {provision.display_label}: changes"
+
+    def link(self, provision):
+        return provision.get_absolute_url()
+
+    def description(self, provision):
+        return "Changes to this point's text, its assessments and its links to other versions."
+
+    def items(self, provision):
+        text = _provision_items(
+            provision.history.select_related("history_user", "plan").order_by("-history_date")[
+                :LIMIT
+            ]
+        )
+        tags = [
+            {
+                "title": f"Tag '{record.tag.name}' {VERBS.get(record.history_type, 'changed')}",
+                "description": record.rationale,
+                "link": provision.get_absolute_url() + "#assessments",
+                "guid": f"assessment-history-{record.history_id}",
+                "date": record.history_date,
+            }
+            for record in Assessment.history.filter(provision_id=provision.pk)
+            .select_related("tag")
+            .order_by("-history_date")[:LIMIT]
+        ]
+        links = [
+            {
+                "title": f"Link {VERBS.get(record.history_type, 'changed')}: {record.relation}",
+                "description": record.note,
+                "link": provision.get_absolute_url() + "#lineage",
+                "guid": f"correspondence-history-{record.history_id}",
+                "date": record.history_date,
+            }
+            for record in Correspondence.history.filter(
+                Q(earlier_id=provision.pk) | Q(later_id=provision.pk)
+            ).order_by("-history_date")[:LIMIT]
+        ]
+        return sorted(text + tags + links, key=lambda item: item["date"], reverse=True)[:LIMIT]
+
+
+class TagFeed(TrackerFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Tag, slug=slug)
+
+    def title(self, tag):
+        return f"New assessments tagged '{tag.name}'"
+
+    def link(self, tag):
+        return reverse("provisions:plan-list")
+
+    def description(self, tag):
+        return tag.description
+
+    def items(self, tag):
+        assessments = (
+            Assessment.objects.filter(tag=tag)
+            .select_related("provision__plan")
+            .order_by("-created_at", "-pk")[:LIMIT]
+        )
+        return [
+            {
+                "title": f"{a.provision.plan.short_name}, point {a.provision.display_label}: "
+                f"{tag.name}",
+                "description": a.rationale,
+                "link": a.provision.get_absolute_url() + "#assessments",
+                "guid": f"assessment-{a.pk}",
+                "date": a.created_at,
+            }
+            for a in assessments
+        ]

@@ -1,0 +1,208 @@
+"""django-filter FilterSets for the API's lists; each filter says what it does (the help text is
+the OpenAPI description)."""
+
+import re
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
+
+from provisions import queries
+from provisions.models import Assessment, Citation, Correspondence, Plan, Provision, Source
+
+MAX_ID = 2**63 - 1
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """?ordering= names only fields the endpoint sorts by (comma-separated, '-' for descending);
+    an unknown one is a 400 instead of being silently ignored."""
+
+    def get_ordering(self, request, queryset, view):
+        raw = request.query_params.get(self.ordering_param)
+        if raw:
+            allowed = set(view.ordering_fields)
+            unknown = [t for t in raw.split(",") if t.strip().removeprefix("-") not in allowed]
+            if unknown:
+                choices = ", ".join(sorted(allowed))
+                raise ValidationError({self.ordering_param: [f"Order by one of: {choices}."]})
+        return super().get_ordering(request, queryset, view)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        names = "|".join(re.escape(name) for name in view.ordering_fields)
+        for parameter in parameters:
+            parameter["schema"]["pattern"] = f"^(-?({names})(,-?({names}))*)?$"
+        return parameters
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.NumberFilter):
+    """An id: a whole number the database can hold."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class StrictBooleanField(forms.TypedChoiceField):
+    def __init__(self, *args, **kwargs):
+        kwargs.update(
+            choices=[("true", "true"), ("false", "false")],
+            coerce=lambda value: value == "true",
+            empty_value=None,
+        )
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(django_filters.Filter):
+    """true or false; anything else (null, yes, 2) is a 400 rather than silently ignored."""
+
+    field_class = StrictBooleanField
+
+
+class ProvisionFilter(django_filters.FilterSet):
+    plan = django_filters.CharFilter(field_name="plan__slug", help_text="Version slug.")
+    theme = django_filters.CharFilter(
+        field_name="themes__slug", distinct=True, help_text="Theme slug, e.g. armed-forces."
+    )
+    tag = django_filters.CharFilter(
+        field_name="assessments__tag__slug", distinct=True, help_text="Tag slug, e.g. contested."
+    )
+    wording = django_filters.ChoiceFilter(
+        choices=Provision.Wording.choices, help_text="verbatim, paraphrase or reported."
+    )
+    has_assessment = StrictBooleanFilter(
+        method="filter_has_assessment", help_text="true: only provisions an analyst has tagged."
+    )
+    q = django_filters.CharFilter(
+        method="filter_text", help_text="Words to find in the text or summary (all must occur)."
+    )
+    changed_between = django_filters.CharFilter(
+        method="filter_changed_between",
+        help_text=(
+            "Two version slugs, comma-separated (left,right): only provisions of either version "
+            "whose row in that comparison changed."
+        ),
+    )
+
+    class Meta:
+        model = Provision
+        fields = ["plan", "theme", "tag", "wording", "has_assessment", "q", "changed_between"]
+
+    def filter_has_assessment(self, queryset, name, value):
+        if value is None:
+            return queryset
+        tagged = Assessment.objects.values("provision_id")
+        return queryset.filter(pk__in=tagged) if value else queryset.exclude(pk__in=tagged)
+
+    def filter_text(self, queryset, name, value):
+        condition = Q()
+        for word in value.split()[:12]:
+            condition &= Q(text__icontains=word) | Q(summary__icontains=word)
+        return queryset.filter(condition)
+
+    def filter_changed_between(self, queryset, name, value):
+        slugs = [part.strip() for part in value.split(",")]
+        plans = {plan.slug: plan for plan in Plan.objects.filter(slug__in=slugs)}
+        if len(slugs) != 2 or any(slug not in plans for slug in slugs):
+            return queryset.none()
+        comparison = queries.comparison(plans[slugs[0]], plans[slugs[1]])
+        changed = {p.id for row in comparison.rows if row.changed for p in (*row.left, *row.right)}
+        return queryset.filter(pk__in=changed)
+
+
+class PlanFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Plan.Status.choices, help_text="Document status.")
+    completeness = django_filters.ChoiceFilter(
+        choices=Plan.Completeness.choices, help_text="How much of the text is known."
+    )
+    party = django_filters.CharFilter(
+        field_name="parties__slug", distinct=True, help_text="Party slug, e.g. ukraine."
+    )
+    based_on = django_filters.CharFilter(
+        field_name="based_on__slug", help_text="Slug of the version it revises or answers."
+    )
+
+    class Meta:
+        model = Plan
+        fields = ["status", "completeness", "party", "based_on"]
+
+
+class SourceFilter(django_filters.FilterSet):
+    reliability = django_filters.ChoiceFilter(
+        choices=Source.Reliability.choices, help_text="How far the source can be relied on."
+    )
+    coverage = django_filters.ChoiceFilter(
+        choices=Source.Coverage.choices, help_text="What of the text it gives."
+    )
+    language = django_filters.CharFilter(help_text="ISO 639-1 code, e.g. en.")
+    code = django_filters.CharFilter(help_text="Short reference used in notes, e.g. A02.")
+
+    class Meta:
+        model = Source
+        fields = ["reliability", "coverage", "language", "code"]
+
+
+class CitationFilter(django_filters.FilterSet):
+    source = IdFilter(field_name="source_id", help_text="Source id.")
+    plan = django_filters.CharFilter(
+        method="filter_plan", help_text="Version slug: citations of the version or its points."
+    )
+    provision = IdFilter(field_name="provision_id", help_text="Provision id.")
+    has_reading = StrictBooleanFilter(
+        method="filter_has_reading", help_text="true: only citations with a variant reading."
+    )
+
+    class Meta:
+        model = Citation
+        fields = ["source", "plan", "provision", "has_reading"]
+
+    def filter_plan(self, queryset, name, value):
+        return queryset.filter(Q(plan__slug=value) | Q(provision__plan__slug=value))
+
+    def filter_has_reading(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.exclude(reading="") if value else queryset.filter(reading="")
+
+
+class AssessmentFilter(django_filters.FilterSet):
+    tag = django_filters.CharFilter(field_name="tag__slug", help_text="Tag slug.")
+    plan = django_filters.CharFilter(field_name="provision__plan__slug", help_text="Version slug.")
+    provision = IdFilter(field_name="provision_id", help_text="Provision id.")
+    status = django_filters.ChoiceFilter(
+        choices=Assessment.Status.choices, help_text="suggested or confirmed."
+    )
+
+    class Meta:
+        model = Assessment
+        fields = ["tag", "plan", "provision", "status"]
+
+
+class CorrespondenceFilter(django_filters.FilterSet):
+    earlier_plan = django_filters.CharFilter(
+        field_name="earlier__plan__slug", help_text="Slug of the earlier version."
+    )
+    later_plan = django_filters.CharFilter(
+        field_name="later__plan__slug", help_text="Slug of the later version."
+    )
+    provision = IdFilter(method="filter_provision", help_text="Provision id at either end.")
+    relation = django_filters.ChoiceFilter(
+        choices=Correspondence.Relation.choices, help_text="How the two points relate."
+    )
+    status = django_filters.ChoiceFilter(
+        choices=Correspondence.Status.choices, help_text="suggested or confirmed."
+    )
+
+    class Meta:
+        model = Correspondence
+        fields = ["earlier_plan", "later_plan", "provision", "relation", "status"]
+
+    def filter_provision(self, queryset, name, value):
+        return queryset.filter(Q(earlier_id=value) | Q(later_id=value))

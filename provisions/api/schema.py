@@ -1,0 +1,87 @@
+"""Make the OpenAPI schema say what the API really answers, so clients (and schemathesis) can
+rely on it: anonymous reads are allowed, and every operation documents its error responses."""
+
+ERROR = {
+    "type": "object",
+    "description": (
+        "An error: `detail` says what went wrong; a 400 names each bad field with a list of "
+        "messages (a field may be called `code` or `detail` too, so no key's type is fixed)."
+    ),
+    "additionalProperties": True,
+}
+ERRORS = {
+    "400": "Invalid parameters or body; field errors name each problem.",
+    "401": "Credentials missing or invalid (writes need `Authorization: Token …`).",
+    "403": "Authenticated, but your role may not do this.",
+    "404": "No such object, page or version.",
+    "429": "Too many requests from an anonymous client; retry later.",
+}
+PRECONDITIONS = {
+    "412": "Stale revision: someone saved this provision after the revision you sent.",
+    "428": "Send the revision you started from (If-Match header or `revision`).",
+}
+CONFLICT = {"409": "Conflict: other records depend on this one, or the write would duplicate one."}
+SAFE = {"get", "head", "options"}
+NOT_FILTERS = {"format", "style", "page", "page_size", "ordering"}
+
+
+BLANK = {"type": "string", "maxLength": 0}
+
+
+def _blank_alternatives_as_any_of(node) -> None:
+    """drf-spectacular writes "X or blank" as oneOf[X, blank]; when "" also satisfies X, oneOf
+    (exactly one) rejects it. anyOf says what is meant."""
+    if isinstance(node, dict):
+        if BLANK in node.get("oneOf", []):
+            node["anyOf"] = node.pop("oneOf")
+        for value in node.values():
+            _blank_alternatives_as_any_of(value)
+    elif isinstance(node, list):
+        for value in node:
+            _blank_alternatives_as_any_of(value)
+
+
+def document_errors_and_anonymous_reads(result, generator, request, public):
+    _blank_alternatives_as_any_of(result)
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR
+    ref = {"$ref": "#/components/schemas/Error"}
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in {"get", "put", "patch", "post", "delete", "head", "options"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            errors = dict(ERRORS)
+            if "/provisions/" in path and method in {"put", "patch"}:
+                errors.update(PRECONDITIONS)
+            if method in {"delete", "post", "put", "patch"}:
+                errors.update(CONFLICT)
+            for status, description in errors.items():
+                responses.setdefault(
+                    status,
+                    {"description": description, "content": {"application/json": {"schema": ref}}},
+                )
+            if method in SAFE:
+                security = operation.setdefault("security", [])
+                if {} not in security:
+                    security.append({})
+            for parameter in operation.get("parameters", []):
+                _describe_query_value(parameter, path)
+    return result
+
+
+def _describe_query_value(parameter: dict, path: str) -> None:
+    """Query strings cannot carry NUL characters, and a filter given an empty value is not
+    applied; say both in the schema."""
+    if parameter.get("in") != "query":
+        return
+    schema = parameter.get("schema", {})
+    if schema.get("type") == "string" and "enum" not in schema and "format" not in schema:
+        schema.setdefault("pattern", "^[^\\x00]*$")
+    is_filter = "/compare/" not in path and parameter["name"] not in NOT_FILTERS
+    if not is_filter:
+        return
+    if "enum" in schema and "" not in schema["enum"]:
+        schema["enum"] = [*schema["enum"], ""]
+    elif schema.get("type") in {"integer", "boolean"}:
+        parameter["schema"] = {"anyOf": [schema, BLANK]}

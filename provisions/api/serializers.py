@@ -1,0 +1,377 @@
+"""Output shapes of the API, and input shapes where a write differs.
+
+Identifiers people type are slugs and labels (plans, themes, tags, parties; a provision as
+plan slug + label); rows without a natural name (sources, citations, assessments,
+correspondences) use their id. Every object carries its API `url` and, where it has a page,
+its `html_url`.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
+
+from provisions.models import (
+    Assessment,
+    Citation,
+    Correspondence,
+    Party,
+    Plan,
+    Provision,
+    Source,
+    Tag,
+    Theme,
+)
+
+
+def _absolute(request, path: str) -> str:
+    return request.build_absolute_uri(path) if request else path
+
+
+class FullCleanMixin:
+    """Run the model's own validation (check constraints, clean()) before saving, so the API
+    refuses exactly what the admin refuses, as a 400 with field errors."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        plain = {k: v for k, v in attrs.items() if not model._meta.get_field(k).many_to_many}
+        instance = self.instance or model()
+        for key, value in plain.items():
+            setattr(instance, key, value)
+        try:
+            instance.full_clean(exclude=self._clean_exclude(model))
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(
+                error.message_dict if hasattr(error, "error_dict") else error.messages
+            ) from error
+        return attrs
+
+    def _clean_exclude(self, model):
+        return [f.name for f in model._meta.get_fields() if f.many_to_many or f.one_to_many]
+
+
+class PartySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Party
+        fields = ["slug", "name", "kind"]
+
+
+class ThemeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Theme
+        fields = ["slug", "name", "description"]
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["slug", "name", "description", "colour"]
+
+
+@extend_schema_field({"type": "string", "format": "iri", "maxLength": 500})
+class IriField(serializers.URLField):
+    """A web address; it may contain non-ASCII letters (an IRI), as some sources' do."""
+
+
+class SourceSerializer(FullCleanMixin, serializers.ModelSerializer):
+    url_api = serializers.HyperlinkedIdentityField(view_name="api:source-detail")
+    url = IriField(max_length=500, validators=[UniqueValidator(queryset=Source.objects.all())])
+    archived_url = IriField(max_length=500, required=False, allow_blank=True)
+
+    class Meta:
+        model = Source
+        fields = [
+            "id", "url_api", "code", "publisher", "title", "author", "url", "published_on",
+            "date_precision", "language", "coverage", "reliability", "archived_url", "note",
+        ]  # fmt: skip
+
+
+class ProvisionRefSerializer(serializers.Serializer):
+    """A provision named the way people name it: its version and its label."""
+
+    id = serializers.IntegerField(read_only=True)
+    plan = serializers.CharField(source="plan.slug", read_only=True)
+    label = serializers.CharField(read_only=True)
+    display_label = serializers.CharField(read_only=True)
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, provision) -> str:
+        path = reverse("api:plan-provision-detail", args=[provision.plan.slug, provision.label])
+        return _absolute(self.context.get("request"), path)
+
+
+class CitationSerializer(FullCleanMixin, serializers.ModelSerializer):
+    source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all())
+    source_detail = SourceSerializer(source="source", read_only=True)
+    plan = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Plan.objects.all(), required=False, allow_null=True
+    )
+    provision = serializers.PrimaryKeyRelatedField(
+        queryset=Provision.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Citation
+        fields = [
+            "id", "source", "source_detail", "plan", "provision", "locator", "excerpt", "reading",
+            "note",
+        ]  # fmt: skip
+
+
+class CitationInProvisionSerializer(serializers.ModelSerializer):
+    source = SourceSerializer(read_only=True)
+
+    class Meta:
+        model = Citation
+        fields = ["id", "source", "locator", "excerpt", "reading", "note"]
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    provision = serializers.PrimaryKeyRelatedField(queryset=Provision.objects.all())
+    provision_ref = ProvisionRefSerializer(source="provision", read_only=True)
+    tag = serializers.SlugRelatedField(slug_field="slug", queryset=Tag.objects.all())
+    source = serializers.PrimaryKeyRelatedField(
+        queryset=Source.objects.all(), required=False, allow_null=True
+    )
+    author = serializers.CharField(
+        source="author.username", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id", "provision", "provision_ref", "tag", "rationale", "source", "status", "author",
+            "created_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at"]
+        validators = []  # the service reports a repeated tag as a field error
+
+
+class AssessmentInProvisionSerializer(serializers.ModelSerializer):
+    tag = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    source = SourceSerializer(read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = ["id", "tag", "rationale", "source", "status", "created_at"]
+
+
+class CorrespondenceSerializer(serializers.ModelSerializer):
+    earlier = serializers.PrimaryKeyRelatedField(queryset=Provision.objects.all())
+    later = serializers.PrimaryKeyRelatedField(queryset=Provision.objects.all())
+    earlier_ref = ProvisionRefSerializer(source="earlier", read_only=True)
+    later_ref = ProvisionRefSerializer(source="later", read_only=True)
+
+    class Meta:
+        model = Correspondence
+        fields = [
+            "id",
+            "earlier",
+            "earlier_ref",
+            "later",
+            "later_ref",
+            "relation",
+            "status",
+            "note",
+        ]
+        validators = []  # the service updates an existing pair instead of refusing it
+
+
+class LinkSerializer(serializers.Serializer):
+    """A link seen from one provision: the provision at the other end, and how they relate."""
+
+    correspondence = serializers.IntegerField(source="pk")
+    relation = serializers.CharField()
+    status = serializers.CharField()
+    note = serializers.CharField()
+
+
+class PredecessorSerializer(LinkSerializer):
+    provision = ProvisionRefSerializer(source="earlier")
+
+
+class SuccessorSerializer(LinkSerializer):
+    provision = ProvisionRefSerializer(source="later")
+
+
+@extend_schema_field({"type": "string", "pattern": "^[a-z]{0,2}$", "maxLength": 2})
+class SubField(serializers.RegexField):
+    """The sub-point letter: "" or up to two lower-case letters."""
+
+    def __init__(self, **kwargs):
+        super().__init__(r"^[a-z]{0,2}$", max_length=2, allow_blank=True, **kwargs)
+
+
+class ProvisionSerializer(serializers.ModelSerializer):
+    """A provision as listed: enough to filter, read and cite it."""
+
+    sub = SubField(required=False)
+
+    plan = serializers.SlugRelatedField(slug_field="slug", queryset=Plan.objects.all())
+    label = serializers.CharField(read_only=True)
+    display_label = serializers.CharField(read_only=True)
+    themes = serializers.SlugRelatedField(
+        slug_field="slug", many=True, queryset=Theme.objects.all(), required=False
+    )
+    tags = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    html_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Provision
+        fields = [
+            "id", "plan", "label", "display_label", "number", "sub", "label_confirmed", "position",
+            "text", "wording", "summary", "themes", "tags", "note", "revision", "url", "html_url",
+        ]  # fmt: skip
+        read_only_fields = ["revision"]
+        validators = []  # the label's uniqueness is checked by full_clean in the service
+
+    def get_tags(self, provision) -> list[str]:
+        return sorted({a.tag.slug for a in provision.assessments.all()})
+
+    def get_url(self, provision) -> str:
+        path = reverse("api:plan-provision-detail", args=[provision.plan.slug, provision.label])
+        return _absolute(self.context.get("request"), path)
+
+    def get_html_url(self, provision) -> str:
+        return _absolute(self.context.get("request"), provision.get_absolute_url())
+
+
+class ProvisionDetailSerializer(ProvisionSerializer):
+    """A provision with everything a researcher needs in one call."""
+
+    citations = CitationInProvisionSerializer(many=True, read_only=True)
+    assessments = AssessmentInProvisionSerializer(many=True, read_only=True)
+    predecessors = PredecessorSerializer(source="predecessor_links", many=True, read_only=True)
+    successors = SuccessorSerializer(source="successor_links", many=True, read_only=True)
+
+    class Meta(ProvisionSerializer.Meta):
+        fields = [
+            *ProvisionSerializer.Meta.fields, "citations", "assessments", "predecessors",
+            "successors",
+        ]  # fmt: skip
+
+
+class PlanSerializer(FullCleanMixin, serializers.ModelSerializer):
+    based_on = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Plan.objects.all(), required=False, allow_null=True
+    )
+    parties = serializers.SlugRelatedField(
+        slug_field="slug", many=True, queryset=Party.objects.all(), required=False
+    )
+    point_count = serializers.IntegerField(read_only=True)
+    subpoint_count = serializers.IntegerField(read_only=True)
+    url = serializers.HyperlinkedIdentityField(view_name="api:plan-detail", lookup_field="slug")
+    html_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Plan
+        fields = [
+            "slug", "title", "short_name", "presented_on", "status", "completeness", "numbered",
+            "based_on", "parties", "summary", "note", "point_count", "subpoint_count", "url",
+            "html_url",
+        ]  # fmt: skip
+
+    def get_html_url(self, plan) -> str:
+        return _absolute(self.context.get("request"), plan.get_absolute_url())
+
+
+class PlanDetailSerializer(PlanSerializer):
+    provisions = ProvisionRefSerializer(many=True, read_only=True)
+    citations = CitationInProvisionSerializer(many=True, read_only=True)
+
+    class Meta(PlanSerializer.Meta):
+        fields = [*PlanSerializer.Meta.fields, "provisions", "citations"]
+
+
+# --- The comparison ------------------------------------------------------------------------
+
+
+class CompareParamsSerializer(serializers.Serializer):
+    """Slugs are looked up by the view: an unknown one is a 404 that names the parameter."""
+
+    left = serializers.CharField(
+        help_text="Slug of the earlier version, e.g. us-russia-28-2025-11."
+    )
+    right = serializers.CharField(
+        help_text="Slug of the later version, e.g. us-ukraine-20-2025-12."
+    )
+    theme = serializers.CharField(
+        required=False, help_text="Theme slug: only rows with a provision of this theme."
+    )
+    tag = serializers.CharField(
+        required=False, help_text="Tag slug: only rows with a provision carrying this tag."
+    )
+    relation = serializers.ChoiceField(
+        choices=["unchanged", "reworded", "modified", "merged", "split", "removed", "new"],
+        required=False,
+        help_text="Only rows of this relation.",
+    )
+    changes_only = serializers.BooleanField(
+        required=False, default=False, help_text="Leave out rows where nothing changed."
+    )
+
+
+class PointSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    plan = serializers.CharField()
+    label = serializers.CharField()
+    display_label = serializers.CharField()
+    text = serializers.CharField()
+    themes = serializers.ListField(child=serializers.CharField())
+
+
+class RunSerializer(serializers.Serializer):
+    op = serializers.ChoiceField(choices=["equal", "insert", "delete", "replace"])
+    old = serializers.CharField(allow_blank=True)
+    new = serializers.CharField(allow_blank=True)
+    flags = serializers.ListField(child=serializers.CharField())
+
+    def to_representation(self, run):
+        return {"op": run.op, "old": run.old, "new": run.new, "flags": sorted(run.flags)}
+
+
+class RowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    relation = serializers.CharField()
+    status = serializers.CharField()
+    path = serializers.ListField(child=serializers.CharField())
+    flags = serializers.ListField(child=serializers.CharField())
+    left = PointSerializer(many=True)
+    right = PointSerializer(many=True)
+    runs = RunSerializer(many=True)
+    notes = serializers.ListField(child=serializers.CharField())
+
+    def to_representation(self, row):
+        notes = self.context.get("notes", {})
+        return {
+            "key": row.key,
+            "relation": row.relation,
+            "status": row.status,
+            "path": list(row.path),
+            "flags": sorted(row.flags),
+            "left": [_point(p) for p in row.left],
+            "right": [_point(p) for p in row.right],
+            "runs": [RunSerializer().to_representation(run) for run in row.runs],
+            "notes": notes.get(row.key, []),
+        }
+
+
+def _point(point) -> dict:
+    return {
+        "id": point.id,
+        "plan": point.plan,
+        "label": point.label,
+        "display_label": point.display_label,
+        "text": point.text,
+        "themes": list(point.themes),
+    }
+
+
+class ComparisonSerializer(serializers.Serializer):
+    left = serializers.CharField()
+    right = serializers.CharField()
+    summary = serializers.DictField()
+    rows = RowSerializer(many=True)

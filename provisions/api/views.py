@@ -1,0 +1,542 @@
+"""The REST API: viewsets over `queries`, writes through `services`.
+
+Anonymous clients read (throttled); authenticated users write what their model permissions
+allow (Editors everything, Analysts assessments and correspondences). Every error is JSON.
+"""
+
+import hashlib
+import json
+
+from django.core import serializers as django_serializers
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.plumbing import build_array_type, build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import status, viewsets
+from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView, exception_handler
+
+from provisions import citing, queries, services
+from provisions.api import filters, serializers
+from provisions.api.renderers import CSVRenderer
+from provisions.models import (
+    Assessment,
+    Citation,
+    Correspondence,
+    Party,
+    Plan,
+    Provision,
+    Source,
+    Tag,
+    Theme,
+    split_label,
+)
+
+RENDERERS = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+
+
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "stale_revision"
+
+
+class PreconditionRequired(APIException):
+    status_code = 428
+    default_detail = (
+        'Send the revision you started from, as an If-Match header (If-Match: "3") or as '
+        "'revision' in the body, so that a colleague's newer edit is not overwritten."
+    )
+    default_code = "precondition_required"
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, plus: a broken model rule (Django ValidationError) is a 400 with field
+    errors, and a stale revision is a 412 that carries the current text."""
+    if isinstance(exc, services.StaleRevision):
+        response = Response(
+            {
+                "detail": exc.messages[0],
+                "code": "stale_revision",
+                "current_revision": exc.current.revision,
+                "current_text": exc.current.text,
+            },
+            status=status.HTTP_412_PRECONDITION_FAILED,
+        )
+        response["ETag"] = f'"{exc.current.revision}"'
+        return response
+    if isinstance(exc, ProtectedError | RestrictedError):
+        names = sorted({str(obj) for obj in list(exc.protected_objects)[:5]})
+        return Response(
+            {
+                "detail": "Other records depend on this one; remove or relink them first.",
+                "code": "protected",
+                "depends": names,
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, IntegrityError):
+        # a uniqueness rule that validation could not see (two writes racing, say)
+        return Response(
+            {"detail": "This would duplicate an existing record.", "code": "conflict"},
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        exc = ValidationError(detail)
+    return exception_handler(exc, context)
+
+
+class ETagMixin:
+    """Detail responses carry an ETag; a matching If-None-Match gets 304 Not Modified."""
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        body = json.dumps(response.data, sort_keys=True, default=str).encode()
+        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        response["ETag"] = etag
+        if etag in _etags(request.headers.get("If-None-Match", "")):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return response
+
+
+def _etags(header: str) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+MAX_ID = 2**63 - 1
+
+
+class StrictNegotiation(DefaultContentNegotiation):
+    """?format= must name a format the endpoint has; an empty or unknown one is a 400."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        if self.settings.URL_FORMAT_OVERRIDE in request.query_params:
+            wanted = request.query_params[self.settings.URL_FORMAT_OVERRIDE]
+            formats = [renderer.format for renderer in renderers]
+            if wanted not in formats:
+                raise ValidationError({"format": [f"Choose one of: {', '.join(formats)}."]})
+        return super().select_renderer(request, renderers, format_suffix)
+
+
+class JsonErrorsMixin:
+    """Errors are JSON whatever format was asked for: a CSV client gets a readable error."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+class TrackerViewSet(JsonErrorsMixin, ETagMixin, viewsets.ModelViewSet):
+    renderer_classes = RENDERERS
+    filter_backends = [DjangoFilterBackend, filters.StrictOrderingFilter]
+    content_negotiation_class = StrictNegotiation
+
+    def get_object(self):
+        # an id beyond what the database can hold is simply not there (not a database error)
+        if self.lookup_field == "pk" and "pk" in self.kwargs:
+            value = str(self.kwargs["pk"])
+            if not value.isdigit() or not 0 < int(value) <= MAX_ID:
+                raise NotFound()
+        return super().get_object()
+
+    def get_renderer_context(self):
+        context = super().get_renderer_context()
+        context["empty_header"] = list(self.get_serializer_class()().fields)
+        return context
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List parties", description="States, blocs, organisations."),
+    retrieve=extend_schema(summary="One party, by slug"),
+)
+class PartyViewSet(TrackerViewSet):
+    queryset = Party.objects.order_by("name")
+    serializer_class = serializers.PartySerializer
+    lookup_field = "slug"
+    ordering_fields = ["name", "slug"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List themes", description="The fixed taxonomy of themes."),
+    retrieve=extend_schema(summary="One theme, by slug"),
+)
+class ThemeViewSet(TrackerViewSet):
+    queryset = Theme.objects.order_by("name")
+    serializer_class = serializers.ThemeSerializer
+    lookup_field = "slug"
+    ordering_fields = ["name", "slug"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List tags", description="Analysts' labels, e.g. contested."),
+    retrieve=extend_schema(summary="One tag, by slug"),
+)
+class TagViewSet(TrackerViewSet):
+    queryset = Tag.objects.order_by("name")
+    serializer_class = serializers.TagSerializer
+    lookup_field = "slug"
+    ordering_fields = ["name", "slug"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List plan versions",
+        description="Every version in date order, with point counts. Filter by status, "
+        "completeness, party or the version it is based on.",
+    ),
+    retrieve=extend_schema(
+        summary="One version, by slug",
+        description="With its provisions (as references) and the sources on the whole version.",
+    ),
+)
+class PlanViewSet(TrackerViewSet):
+    serializer_class = serializers.PlanSerializer
+    lookup_field = "slug"
+    filterset_class = filters.PlanFilter
+    ordering_fields = ["presented_on", "slug", "short_name"]
+    ordering = ["presented_on", "slug"]
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return queries.plan_rows()
+        return queries.plan_timeline()
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.PlanDetailSerializer
+        return serializers.PlanSerializer
+
+
+PROVISION_EXAMPLE = OpenApiExample(
+    "The 28-point plan, point 6",
+    value={
+        "id": 6,
+        "plan": "us-russia-28-2025-11",
+        "label": "6",
+        "display_label": "6",
+        "text": "The Armed Forces of Ukraine are capped at no more than 600,000 personnel; …",
+        "wording": "paraphrase",
+        "themes": ["armed-forces"],
+        "tags": ["contested"],
+        "revision": 1,
+    },
+    response_only=True,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List provisions",
+        description="Every provision of every version, in reading order; filter by version, "
+        "theme, tag, wording, words, or what changed between two versions. "
+        "Add ?format=csv for a spreadsheet of every matching row.",
+        examples=[PROVISION_EXAMPLE],
+    ),
+    retrieve=extend_schema(
+        summary="One provision",
+        description="With themes, citations and their sources, assessments, predecessors and "
+        "successors in other versions. Also reachable as /api/plans/{slug}/provisions/{label}/.",
+    ),
+    update=extend_schema(
+        summary="Change a provision",
+        description="Send If-Match with the revision you started from; a newer save answers 412.",
+        parameters=[
+            OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)
+        ],
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields of a provision",
+        parameters=[
+            OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)
+        ],
+    ),
+)
+class ProvisionViewSet(TrackerViewSet):
+    filterset_class = filters.ProvisionFilter
+    ordering_fields = ["position", "number", "plan__presented_on", "revision"]
+
+    def get_queryset(self):
+        if self.action == "list":
+            return queries.provision_rows()
+        return queries.provision_full_rows()
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return serializers.ProvisionSerializer
+        return serializers.ProvisionDetailSerializer
+
+    def get_object(self):
+        if "plan_slug" in self.kwargs:
+            try:
+                number, sub = split_label(self.kwargs["label"])
+            except ValueError:
+                number, sub = -1, ""
+            provision = get_object_or_404(
+                self.get_queryset(), plan__slug=self.kwargs["plan_slug"], number=number, sub=sub
+            )
+            self.check_object_permissions(self.request, provision)
+            return provision
+        return super().get_object()
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if "plan_slug" in self.kwargs and self.action == "list":
+            get_object_or_404(Plan, slug=self.kwargs["plan_slug"])
+            queryset = queryset.filter(plan__slug=self.kwargs["plan_slug"])
+        return queryset
+
+    def perform_create(self, serializer):
+        provision = Provision(**_plain(serializer.validated_data))
+        services.provision_save(provision=provision, user=self.request.user)
+        _set_m2m(provision, serializer.validated_data)
+        serializer.instance = provision
+
+    def perform_update(self, serializer):
+        provision = serializer.instance
+        revision = _expected_revision(self.request)
+        for key, value in _plain(serializer.validated_data).items():
+            setattr(provision, key, value)
+        services.provision_save(provision=provision, revision=revision, user=self.request.user)
+        _set_m2m(provision, serializer.validated_data)
+
+    def update(self, request, *args, **kwargs):
+        response = super().update(request, *args, **kwargs)
+        response["ETag"] = f'"{response.data["revision"]}"'
+        return response
+
+
+def _plain(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k != "themes"}
+
+
+def _set_m2m(provision, data: dict) -> None:
+    if "themes" in data:
+        provision.themes.set(data["themes"])
+
+
+def _expected_revision(request) -> int:
+    """The revision the client started from: If-Match, or 'revision' in the body."""
+    header = request.headers.get("If-Match", "").strip()
+    value = header.removeprefix("W/").strip('"') if header else request.data.get("revision")
+    if value in (None, ""):
+        raise PreconditionRequired()
+    try:
+        return int(value)
+    except (TypeError, ValueError) as error:
+        raise ValidationError({"revision": ["Give the revision as a whole number."]}) from error
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List sources", description="Publications the evidence rests on."),
+    retrieve=extend_schema(summary="One source"),
+)
+class SourceViewSet(TrackerViewSet):
+    queryset = Source.objects.order_by("published_on", "publisher", "pk")
+    serializer_class = serializers.SourceSerializer
+    filterset_class = filters.SourceFilter
+    ordering_fields = ["published_on", "publisher", "code"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List citations",
+        description="Which source supports which version or provision, with its reading.",
+    ),
+    retrieve=extend_schema(summary="One citation"),
+)
+class CitationViewSet(TrackerViewSet):
+    queryset = Citation.objects.select_related("source", "plan", "provision__plan").order_by("pk")
+    serializer_class = serializers.CitationSerializer
+    filterset_class = filters.CitationFilter
+    ordering_fields = ["pk"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List assessments", description="Analysts' tags with reasons."),
+    retrieve=extend_schema(summary="One assessment"),
+    create=extend_schema(summary="Tag a provision", description="Analysts and editors."),
+)
+class AssessmentViewSet(TrackerViewSet):
+    queryset = Assessment.objects.select_related(
+        "provision__plan", "tag", "source", "author"
+    ).order_by("pk")
+    serializer_class = serializers.AssessmentSerializer
+    filterset_class = filters.AssessmentFilter
+    ordering_fields = ["pk", "created_at"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.assessment_add(
+            provision=data["provision"],
+            tag=data["tag"],
+            rationale=data["rationale"],
+            source=data.get("source"),
+            status=data.get("status", Assessment.Status.CONFIRMED),
+            user=self.request.user,
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List correspondences", description="Links between provisions of two versions."
+    ),
+    retrieve=extend_schema(summary="One correspondence"),
+    create=extend_schema(
+        summary="Link two provisions",
+        description="Creates the link, or updates the existing one for the same pair.",
+    ),
+)
+class CorrespondenceViewSet(TrackerViewSet):
+    queryset = Correspondence.objects.select_related("earlier__plan", "later__plan").order_by("pk")
+    serializer_class = serializers.CorrespondenceSerializer
+    filterset_class = filters.CorrespondenceFilter
+    ordering_fields = ["pk"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.correspondence_link(
+            earlier=data["earlier"],
+            later=data["later"],
+            relation=data["relation"],
+            status=data.get("status", Correspondence.Status.CONFIRMED),
+            note=data.get("note", ""),
+            user=self.request.user,
+        )
+
+
+class CompareView(JsonErrorsMixin, APIView):
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Compare two versions",
+        description="The aligned rows of the comparison page as data: each row's relation, the "
+        "provisions on each side, the word-diff runs with their flags, the versions a composed "
+        "link passed through, and the links' notes; plus the summary counts (of all rows).",
+        parameters=[serializers.CompareParamsSerializer],
+        responses={200: serializers.ComparisonSerializer},
+    )
+    def get(self, request):
+        params = serializers.CompareParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        wanted = [data["left"], data["right"]]
+        plans = {plan.slug: plan for plan in Plan.objects.filter(slug__in=wanted)}
+        unknown = {
+            name: [f"No version with slug '{data[name]}'."]
+            for name in ("left", "right")
+            if data[name] not in plans
+        }
+        for name, model in (("theme", Theme), ("tag", Tag)):
+            if data.get(name) and not model.objects.filter(slug=data[name]).exists():
+                unknown[name] = [f"No {name} with slug '{data[name]}'."]
+        if unknown:
+            raise NotFound({"detail": "Unknown version, theme or tag.", **unknown})
+        comparison = queries.comparison(plans[data["left"]], plans[data["right"]])
+        rows = comparison.filtered(
+            theme=data.get("theme", ""),
+            tag=data.get("tag", ""),
+            relation=data.get("relation", ""),
+            changes_only=data.get("changes_only", False),
+        )
+        context = {"notes": comparison.notes}
+        return Response(
+            {
+                "left": data["left"],
+                "right": data["right"],
+                "summary": comparison.summary,
+                "rows": serializers.RowSerializer(rows, many=True, context=context).data,
+            }
+        )
+
+
+EXPORT_MODELS = [Theme, Tag, Party, Source, Plan, Provision, Citation, Correspondence, Assessment]
+
+
+class ExportView(JsonErrorsMixin, APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Export the whole dataset",
+        description="Every version, provision, source, citation, link and assessment in one "
+        "JSON document (Django fixture format with natural keys: `manage.py loaddata` reads it).",
+        responses={200: build_array_type(build_basic_type(OpenApiTypes.OBJECT))},
+    )
+    def get(self, request):
+        def objects():
+            for model in EXPORT_MODELS:
+                yield from model.objects.order_by("pk").iterator(chunk_size=500)
+
+        serializer = django_serializers.get_serializer("json")()
+
+        def stream():
+            yield serializer.serialize(
+                objects(), use_natural_foreign_keys=True, use_natural_primary_keys=True
+            )
+
+        response = StreamingHttpResponse(stream(), content_type="application/json")
+        response["Content-Disposition"] = 'attachment; filename="peace-plan-tracker.json"'
+        return response
+
+
+CITE_STYLES = ("all", "bibtex", "csl")
+
+
+class CiteView(JsonErrorsMixin, APIView):
+    renderer_classes = [JSONRenderer]
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="How to cite a provision",
+        description="Plain text, BibTeX and CSL JSON with version, label, permalink and access "
+        "date. ?style=bibtex answers text/x-bibtex; ?style=csl answers CSL JSON.",
+        parameters=[
+            OpenApiParameter("style", OpenApiTypes.STR, enum=list(CITE_STYLES), required=False)
+        ],
+        responses={
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
+            (200, "text/x-bibtex"): OpenApiResponse(OpenApiTypes.STR),
+            (200, "application/vnd.citationstyles.csl+json"): OpenApiResponse(
+                build_array_type(build_basic_type(OpenApiTypes.OBJECT))
+            ),
+        },
+    )
+    def get(self, request, plan_slug: str, label: str):
+        try:
+            number, sub = split_label(label)
+        except ValueError:
+            number, sub = -1, ""
+        provision = get_object_or_404(
+            Provision.objects.select_related("plan"), plan__slug=plan_slug, number=number, sub=sub
+        )
+        permalink = request.build_absolute_uri(provision.get_absolute_url())
+        citation = citing.provision_citation(provision, permalink)
+        style = request.query_params.get("style", "all")
+        if style not in CITE_STYLES:
+            raise ValidationError({"style": [f"Choose one of: {', '.join(CITE_STYLES)}."]})
+        if style == "bibtex":
+            return HttpResponse(citation["bibtex"], content_type="text/x-bibtex; charset=utf-8")
+        if style == "csl":
+            return HttpResponse(
+                citation["csl_json"], content_type="application/vnd.citationstyles.csl+json"
+            )
+        return Response(
+            {"text": citation["plain"], "bibtex": citation["bibtex"], "csl": [citation["csl"]]}
+        )
