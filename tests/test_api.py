@@ -210,6 +210,9 @@ def test_filters_refuse_values_of_the_wrong_type(api_client, data, route, query)
 def test_ordering_names_known_fields_only(api_client, data):
     ordered = api_client.get(reverse("api:provision-list"), {"ordering": "-number"}).json()
     assert [p["label"] for p in ordered["results"]] == ["7", "6", "4"]
+    ties = api_client.get(reverse("api:provision-list"), {"ordering": "revision", "page_size": 1})
+    second = api_client.get(ties.json()["next"]).json()["results"][0]["id"]
+    assert second != ties.json()["results"][0]["id"]  # equal revisions: the id breaks the tie
     refused = api_client.get(reverse("api:provision-list"), {"ordering": "text"})
     assert refused.status_code == 400 and "ordering" in refused.json()
 

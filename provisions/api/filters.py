@@ -29,7 +29,9 @@ class StrictOrderingFilter(OrderingFilter):
             if unknown:
                 choices = ", ".join(sorted(allowed))
                 raise ValidationError({self.ordering_param: [f"Order by one of: {choices}."]})
-        return super().get_ordering(request, queryset, view)
+        ordering = super().get_ordering(request, queryset, view)
+        # the id breaks ties, so pages never repeat or skip a row
+        return [*ordering, "pk"] if ordering and "pk" not in ordering else ordering
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

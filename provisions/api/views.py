@@ -167,6 +167,8 @@ class TrackerViewSet(JsonErrorsMixin, ETagMixin, viewsets.ModelViewSet):
     retrieve=extend_schema(summary="One party, by slug"),
 )
 class PartyViewSet(TrackerViewSet):
+    """States, blocs, organisations and civil society that draft, back or contest a plan."""
+
     queryset = Party.objects.order_by("name")
     serializer_class = serializers.PartySerializer
     lookup_field = "slug"
@@ -178,6 +180,8 @@ class PartyViewSet(TrackerViewSet):
     retrieve=extend_schema(summary="One theme, by slug"),
 )
 class ThemeViewSet(TrackerViewSet):
+    """The fixed taxonomy of themes provisions are filed under."""
+
     queryset = Theme.objects.order_by("name")
     serializer_class = serializers.ThemeSerializer
     lookup_field = "slug"
@@ -189,6 +193,8 @@ class ThemeViewSet(TrackerViewSet):
     retrieve=extend_schema(summary="One tag, by slug"),
 )
 class TagViewSet(TrackerViewSet):
+    """Analysts' labels (contested, contradicts international law…); editors manage them."""
+
     queryset = Tag.objects.order_by("name")
     serializer_class = serializers.TagSerializer
     lookup_field = "slug"
@@ -207,6 +213,8 @@ class TagViewSet(TrackerViewSet):
     ),
 )
 class PlanViewSet(TrackerViewSet):
+    """Plan versions, identified by slug; editors create and change them."""
+
     serializer_class = serializers.PlanSerializer
     lookup_field = "slug"
     filterset_class = filters.PlanFilter
@@ -269,6 +277,8 @@ PROVISION_EXAMPLE = OpenApiExample(
     ),
 )
 class ProvisionViewSet(TrackerViewSet):
+    """Numbered provisions of every version. Changing one needs If-Match with its revision."""
+
     filterset_class = filters.ProvisionFilter
     ordering_fields = ["position", "number", "plan__presented_on", "revision"]
 
@@ -348,6 +358,8 @@ def _expected_revision(request) -> int:
     retrieve=extend_schema(summary="One source"),
 )
 class SourceViewSet(TrackerViewSet):
+    """Publications the evidence rests on, with their reliability; editors manage them."""
+
     queryset = Source.objects.order_by("published_on", "publisher", "pk")
     serializer_class = serializers.SourceSerializer
     filterset_class = filters.SourceFilter
@@ -362,6 +374,8 @@ class SourceViewSet(TrackerViewSet):
     retrieve=extend_schema(summary="One citation"),
 )
 class CitationViewSet(TrackerViewSet):
+    """Which source supports which version or provision, with its reading of the point."""
+
     queryset = Citation.objects.select_related("source", "plan", "provision__plan").order_by("pk")
     serializer_class = serializers.CitationSerializer
     filterset_class = filters.CitationFilter
@@ -374,6 +388,8 @@ class CitationViewSet(TrackerViewSet):
     create=extend_schema(summary="Tag a provision", description="Analysts and editors."),
 )
 class AssessmentViewSet(TrackerViewSet):
+    """Analysts' tags on provisions, with rationale and source; analysts and editors write."""
+
     queryset = Assessment.objects.select_related(
         "provision__plan", "tag", "source", "author"
     ).order_by("pk")
@@ -404,6 +420,8 @@ class AssessmentViewSet(TrackerViewSet):
     ),
 )
 class CorrespondenceViewSet(TrackerViewSet):
+    """Links between provisions of two versions; analysts and editors write."""
+
     queryset = Correspondence.objects.select_related("earlier__plan", "later__plan").order_by("pk")
     serializer_class = serializers.CorrespondenceSerializer
     filterset_class = filters.CorrespondenceFilter
