@@ -1,13 +1,19 @@
-"""Admin registration of every model. Saves with rules go through `services`."""
+"""The curation interface. Every write with a rule goes through `services`; the admin only
+collects input, calls the service and reports the outcome."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
 from provisions import services
+from provisions.forms import ImportForm, TagProvisionsForm
 from provisions.models import (
     Assessment,
     Citation,
@@ -21,8 +27,14 @@ from provisions.models import (
 )
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's who/when/revert, with each change shown as a word diff."""
+
+    object_history_list_template = "admin/provisions/object_history_list.html"
+
+
 @admin.register(Party)
-class PartyAdmin(SimpleHistoryAdmin):
+class PartyAdmin(HistoryAdmin):
     list_display = ["name", "slug", "kind"]
     list_filter = ["kind"]
     search_fields = ["name", "slug"]
@@ -30,35 +42,17 @@ class PartyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(SimpleHistoryAdmin):
+class ThemeAdmin(HistoryAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Tag)
-class TagAdmin(SimpleHistoryAdmin):
+class TagAdmin(HistoryAdmin):
     list_display = ["name", "slug", "colour"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
-
-
-@admin.register(Plan)
-class PlanAdmin(SimpleHistoryAdmin):
-    list_display = ["short_name", "slug", "presented_on", "status", "completeness", "points"]
-    list_filter = ["status", "completeness", "numbered"]
-    search_fields = ["slug", "title", "short_name", "summary"]
-    autocomplete_fields = ["based_on"]
-    filter_horizontal = ["parties"]
-    prepopulated_fields = {"slug": ["short_name"]}
-    date_hierarchy = "presented_on"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(point_count=Count("provisions"))
-
-    @admin.display(description="points", ordering="point_count")
-    def points(self, plan):
-        return plan.point_count
 
 
 class ProvisionForm(forms.ModelForm):
@@ -69,51 +63,211 @@ class ProvisionForm(forms.ModelForm):
     class Meta:
         model = Provision
         fields = [
-            "plan",
-            "number",
-            "sub",
-            "position",
-            "text",
-            "wording",
-            "summary",
-            "themes",
-            "note",
-        ]
+            "plan", "number", "sub", "label_confirmed", "position", "text", "wording", "summary",
+            "themes", "note",
+        ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["base_revision"].initial = self.instance.revision
+            # the stored revision, not the instance's: a revert form starts from an old instance
+            stored = Provision.objects.filter(pk=self.instance.pk).values_list(
+                "revision", flat=True
+            )
+            self.fields["base_revision"].initial = stored.first()
 
     def clean(self):
         cleaned = super().clean()
         base = cleaned.get("base_revision")
-        if self.instance.pk and base is not None:
+        if self.instance.pk and base is None:
+            raise ValidationError("The page is missing the revision it was opened at; reload it.")
+        if self.instance.pk:
             services.provision_check_revision(provision=self.instance, revision=base)
         return cleaned
 
 
-class CitationInline(admin.TabularInline):
+class ProvisionInline(admin.TabularInline):
+    model = Provision
+    form = ProvisionForm
+    fields = ["number", "sub", "position", "text", "wording", "themes", "base_revision"]
+    autocomplete_fields = ["themes"]
+    ordering = ["position", "number", "sub"]
+    show_change_link = True
+    extra = 0
+
+
+class PlanCitationInline(admin.TabularInline):
     model = Citation
+    fk_name = "plan"
     fields = ["source", "locator", "reading", "note"]
     autocomplete_fields = ["source"]
     extra = 0
 
 
-@admin.register(Provision)
-class ProvisionAdmin(SimpleHistoryAdmin):
-    form = ProvisionForm
-    list_display = ["label_display", "plan", "short_text", "wording", "revision", "citations"]
-    list_filter = ["plan", "wording", "themes"]
-    list_select_related = ["plan"]
-    search_fields = ["text", "summary", "plan__slug", "plan__short_name"]
-    autocomplete_fields = ["plan"]
-    filter_horizontal = ["themes"]
-    readonly_fields = ["revision"]
-    inlines = [CitationInline]
+@admin.register(Plan)
+class PlanAdmin(HistoryAdmin):
+    list_display = ["short_name", "slug", "presented_on", "status", "completeness", "points"]
+    list_filter = ["status", "completeness", "numbered"]
+    search_fields = ["slug", "title", "short_name", "summary"]
+    autocomplete_fields = ["based_on"]
+    filter_horizontal = ["parties"]
+    prepopulated_fields = {"slug": ["short_name"]}
+    date_hierarchy = "presented_on"
+    inlines = [ProvisionInline, PlanCitationInline]
+    actions = ["suggest_links"]
+    change_list_template = "admin/provisions/plan/change_list.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(citation_count=Count("citations"))
+        return super().get_queryset(request).annotate(point_count=Count("provisions"))
+
+    @admin.display(description="points", ordering="point_count")
+    def points(self, plan):
+        return plan.point_count
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Provision:
+            return super().save_formset(request, form, formset, change)
+        # provisions go through the service: revision guard and history user
+        for deleted in formset.deleted_objects:
+            deleted.delete()
+        for inline_form in formset.forms:
+            if inline_form in formset.deleted_forms or not inline_form.has_changed():
+                continue
+            provision = inline_form.save(commit=False)
+            provision.plan = form.instance
+            services.provision_save(
+                provision=provision,
+                revision=inline_form.cleaned_data.get("base_revision"),
+                user=request.user,
+            )
+            inline_form.save_m2m()
+
+    @admin.action(description="Suggest links to the version it is based on", permissions=["change"])
+    def suggest_links(self, request, queryset):
+        created = 0
+        for plan in queryset:
+            try:
+                created += len(services.correspondence_suggest(plan=plan, user=request.user))
+            except ValidationError as error:
+                self.message_user(request, f"{plan}: {error.messages[0]}", messages.WARNING)
+        self.message_user(request, f"{created} link(s) suggested; review them below.")
+        review = reverse("admin:provisions_correspondence_changelist")
+        query = {"status__exact": "suggested"}
+        if queryset.count() == 1:
+            query["later__plan__id__exact"] = queryset.first().pk
+        return HttpResponseRedirect(f"{review}?{urlencode(query)}")
+
+    def get_urls(self):
+        extra = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="provisions_plan_import",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def import_view(self, request):
+        """Paste or upload a version's text, see every parsed point and problem, then confirm."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import a version from its text",
+            "form": form,
+        }
+        if request.method == "POST" and form.is_valid():
+            parsed = form.cleaned_data["parsed"]
+            context["parsed"] = parsed
+            if "confirm" in request.POST and parsed.ok:
+                try:
+                    outcome = services.plan_import(
+                        plan=form.plan(), parsed=parsed, source=form.source(), user=request.user
+                    )
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    self.message_user(
+                        request,
+                        f"Imported {outcome.plan} with {len(parsed.points)} points; "
+                        f"{len(outcome.links)} link(s) and {len(outcome.assessments)} "
+                        "assessment(s) suggested for review.",
+                    )
+                    url = reverse("admin:provisions_plan_change", args=[outcome.plan.pk])
+                    return HttpResponseRedirect(url)
+        return render(request, "admin/provisions/plan/import.html", context)
+
+
+class CitationInline(admin.TabularInline):
+    model = Citation
+    fk_name = "provision"
+    fields = ["source", "locator", "excerpt", "reading", "note"]
+    autocomplete_fields = ["source"]
+    extra = 0
+
+
+class AssessmentInline(admin.TabularInline):
+    model = Assessment
+    fields = ["tag", "rationale", "source", "status"]
+    autocomplete_fields = ["tag", "source"]
+    extra = 0
+
+
+class SuccessorInline(admin.TabularInline):
+    model = Correspondence
+    fk_name = "earlier"
+    fields = ["later", "relation", "status", "note"]
+    autocomplete_fields = ["later"]
+    extra = 0
+    verbose_name = "link to a later version"
+    verbose_name_plural = "links to later versions"
+
+
+class PredecessorInline(SuccessorInline):
+    fk_name = "later"
+    fields = ["earlier", "relation", "status", "note"]
+    autocomplete_fields = ["earlier"]
+    verbose_name = "link from an earlier version"
+    verbose_name_plural = "links from earlier versions"
+
+
+class HasCitationFilter(admin.SimpleListFilter):
+    title = "sources"
+    parameter_name = "cited"
+
+    def lookups(self, request, model_admin):
+        return [("no", "No source yet"), ("yes", "At least one source")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(citation_count=0)
+        if self.value() == "yes":
+            return queryset.filter(citation_count__gt=0)
+        return queryset
+
+
+@admin.register(Provision)
+class ProvisionAdmin(HistoryAdmin):
+    form = ProvisionForm
+    list_display = ["label_display", "plan", "short_text", "wording", "tags", "citations"]
+    list_filter = ["plan", "themes", ("assessments__tag", admin.RelatedOnlyFieldListFilter),
+                   "wording", HasCitationFilter]  # fmt: skip
+    list_select_related = ["plan"]
+    search_fields = ["text", "summary", "plan__slug", "plan__short_name"]
+    autocomplete_fields = ["plan", "themes"]
+    readonly_fields = ["revision"]
+    inlines = [CitationInline, AssessmentInline, PredecessorInline, SuccessorInline]
+    actions = ["tag_selected"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(citation_count=Count("citations", distinct=True))
+            .prefetch_related(Prefetch("assessments", Assessment.objects.select_related("tag")))
+        )
 
     @admin.display(description="point", ordering="number")
     def label_display(self, provision):
@@ -122,6 +276,10 @@ class ProvisionAdmin(SimpleHistoryAdmin):
     @admin.display(description="text")
     def short_text(self, provision):
         return provision.text if len(provision.text) <= 90 else f"{provision.text[:89]}…"
+
+    @admin.display(description="tags")
+    def tags(self, provision):
+        return ", ".join(a.tag.name for a in provision.assessments.all())
 
     @admin.display(description="sources", ordering="citation_count")
     def citations(self, provision):
@@ -141,18 +299,61 @@ class ProvisionAdmin(SimpleHistoryAdmin):
             provision=obj, revision=form.cleaned_data.get("base_revision"), user=request.user
         )
 
+    def has_tag_permission(self, request):
+        return request.user.has_perm("provisions.add_assessment")
+
+    @admin.action(description="Tag selected provisions…", permissions=["tag"])
+    def tag_selected(self, request, queryset):
+        form = TagProvisionsForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            try:
+                count = services.assessment_tag_many(
+                    provisions=queryset, user=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, f"Tagged {count} provision(s).")
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Tag the selected provisions",
+            "form": form,
+            "provisions": queryset.select_related("plan"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return render(request, "admin/provisions/provision/tag_many.html", context)
+
+
+class SourceCitationInline(admin.TabularInline):
+    model = Citation
+    fk_name = "source"
+    fields = ["provision", "plan", "locator", "reading"]
+    autocomplete_fields = ["provision", "plan"]
+    extra = 0
+
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
-    list_display = ["publisher", "title", "published_on", "language", "coverage", "reliability"]
+class SourceAdmin(HistoryAdmin):
+    list_display = ["code", "publisher", "title", "published_on", "language", "reliability",
+                    "uses"]  # fmt: skip
     list_filter = ["reliability", "coverage", "language"]
-    search_fields = ["publisher", "title", "author", "url", "note"]
+    search_fields = ["code", "publisher", "title", "author", "url", "note"]
     date_hierarchy = "published_on"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    inlines = [SourceCitationInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(citation_count=Count("citations"))
+
+    @admin.display(description="citations", ordering="citation_count")
+    def uses(self, source):
+        return source.citation_count
 
 
 @admin.register(Citation)
-class CitationAdmin(SimpleHistoryAdmin):
+class CitationAdmin(HistoryAdmin):
     list_display = ["source", "provision", "plan", "locator", "has_reading"]
     list_filter = ["source__reliability"]
     list_select_related = ["source", "provision__plan", "plan"]
@@ -164,14 +365,40 @@ class CitationAdmin(SimpleHistoryAdmin):
         return bool(citation.reading)
 
 
+class ReviewActions:
+    """Confirm or reject suggestions in bulk (links proposed by similarity, carried-over tags)."""
+
+    review_service = None
+
+    @admin.action(description="Confirm selected suggestions", permissions=["change"])
+    def confirm_selected(self, request, queryset):
+        count = type(self).review_service(queryset, confirm=True, user=request.user)
+        self.message_user(request, f"Confirmed {count}.")
+
+    @admin.action(description="Reject (delete) selected suggestions", permissions=["change"])
+    def reject_selected(self, request, queryset):
+        count = type(self).review_service(queryset, confirm=False, user=request.user)
+        self.message_user(request, f"Rejected {count}.")
+
+
+def _review_links(links, **kwargs):
+    return services.correspondence_review(links=links, **kwargs)
+
+
+def _review_assessments(assessments, **kwargs):
+    return services.assessment_review(assessments=assessments, **kwargs)
+
+
 @admin.register(Assessment)
-class AssessmentAdmin(SimpleHistoryAdmin):
+class AssessmentAdmin(ReviewActions, HistoryAdmin):
     list_display = ["provision", "tag", "status", "source", "author", "created_at"]
-    list_filter = ["tag", "status", "provision__plan"]
+    list_filter = ["status", "tag", "provision__plan"]
     list_select_related = ["provision__plan", "tag", "source", "author"]
     search_fields = ["rationale", "provision__text"]
     autocomplete_fields = ["provision", "tag", "source"]
     readonly_fields = ["author", "created_at"]
+    actions = ["confirm_selected", "reject_selected"]
+    review_service = staticmethod(_review_assessments)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -180,9 +407,15 @@ class AssessmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Correspondence)
-class CorrespondenceAdmin(SimpleHistoryAdmin):
-    list_display = ["earlier", "later", "relation", "status"]
+class CorrespondenceAdmin(ReviewActions, HistoryAdmin):
+    """Also the review screen: filter by status "suggested", change relation or status in the
+    list, or confirm / reject the selection."""
+
+    list_display = ["earlier", "later", "relation", "status", "note"]
+    list_editable = ["relation", "status"]
     list_filter = ["status", "relation", "later__plan"]
     list_select_related = ["earlier__plan", "later__plan"]
     search_fields = ["note", "earlier__text", "later__text"]
     autocomplete_fields = ["earlier", "later"]
+    actions = ["confirm_selected", "reject_selected"]
+    review_service = staticmethod(_review_links)

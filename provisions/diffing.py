@@ -253,8 +253,8 @@ def _similarity(a: str, b: str) -> float:
     return 2 * len(words_a & words_b) / (len(words_a) + len(words_b))
 
 
-def _suggest(
-    left: Sequence[Point], right: Sequence[Point], threshold: float
+def suggest_pairs(
+    left: Sequence[Point], right: Sequence[Point], threshold: float = 0.5
 ) -> list[tuple[Point, Point, float]]:
     """Order-keeping matching of unlinked points that maximises total word similarity."""
     n, m = len(left), len(right)
@@ -341,7 +341,7 @@ def align(
 
     unreached_left = [p for p in left if p.id not in reached]
     unreached_right = [p for p in right if p.id not in reached]
-    for a, b, score in _suggest(unreached_left, unreached_right, suggest_threshold):
+    for a, b, score in suggest_pairs(unreached_left, unreached_right, suggest_threshold):
         reached |= {a.id, b.id}
         relation = UNCHANGED if a.text == b.text else MODIFIED
         rows.append(Row((a,), (b,), relation, status=SUGGESTED, score=round(score, 3)))

@@ -76,12 +76,12 @@ def provision_form_data(provision, **changes):
         "wording": provision.wording,
         "summary": provision.summary,
         "note": provision.note,
+        "label_confirmed": "on",
         "base_revision": provision.revision,
-        "citations-TOTAL_FORMS": 0,
-        "citations-INITIAL_FORMS": 0,
-        "citations-MIN_NUM_FORMS": 0,
-        "citations-MAX_NUM_FORMS": 1000,
     }
+    for prefix in ["citations", "assessments", "predecessor_links", "successor_links"]:
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0,
+                     f"{prefix}-MIN_NUM_FORMS": 0, f"{prefix}-MAX_NUM_FORMS": 1000})  # fmt: skip
     data.update(changes)
     return data
 

@@ -72,3 +72,11 @@ def get_item(mapping, key):
 @register.simple_tag
 def scorecard_cell(card, theme: str, plan_pk: int) -> dict:
     return card.cell(theme, plan_pk)
+
+
+@register.simple_tag
+def word_diff(old, new):
+    """Old and new values as one inline word diff (used by the admin's history list)."""
+    return diff_runs(
+        diffing.word_diff("" if old is None else str(old), "" if new is None else str(new))
+    )
