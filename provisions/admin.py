@@ -368,25 +368,15 @@ class CitationAdmin(HistoryAdmin):
 class ReviewActions:
     """Confirm or reject suggestions in bulk (links proposed by similarity, carried-over tags)."""
 
-    review_service = None
-
     @admin.action(description="Confirm selected suggestions", permissions=["change"])
     def confirm_selected(self, request, queryset):
-        count = type(self).review_service(queryset, confirm=True, user=request.user)
+        count = services.suggestions_review(suggestions=queryset, confirm=True, user=request.user)
         self.message_user(request, f"Confirmed {count}.")
 
     @admin.action(description="Reject (delete) selected suggestions", permissions=["change"])
     def reject_selected(self, request, queryset):
-        count = type(self).review_service(queryset, confirm=False, user=request.user)
+        count = services.suggestions_review(suggestions=queryset, confirm=False, user=request.user)
         self.message_user(request, f"Rejected {count}.")
-
-
-def _review_links(links, **kwargs):
-    return services.correspondence_review(links=links, **kwargs)
-
-
-def _review_assessments(assessments, **kwargs):
-    return services.assessment_review(assessments=assessments, **kwargs)
 
 
 @admin.register(Assessment)
@@ -398,7 +388,6 @@ class AssessmentAdmin(ReviewActions, HistoryAdmin):
     autocomplete_fields = ["provision", "tag", "source"]
     readonly_fields = ["author", "created_at"]
     actions = ["confirm_selected", "reject_selected"]
-    review_service = staticmethod(_review_assessments)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -418,4 +407,3 @@ class CorrespondenceAdmin(ReviewActions, HistoryAdmin):
     search_fields = ["note", "earlier__text", "later__text"]
     autocomplete_fields = ["earlier", "later"]
     actions = ["confirm_selected", "reject_selected"]
-    review_service = staticmethod(_review_links)

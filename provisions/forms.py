@@ -3,7 +3,7 @@ form and the filter is not applied; it never causes an error page."""
 
 from django import forms
 
-from provisions import diffing, importing, queries
+from provisions import diffing, importing, queries, services
 from provisions.models import Plan, Source, Tag
 
 
@@ -124,14 +124,12 @@ class ImportForm(forms.Form):
 
     def source(self) -> Source:
         data = self.cleaned_data
-        existing = Source.objects.filter(url=data["source_url"]).first()
-        return existing or Source(
+        return services.source_for(
             url=data["source_url"],
             publisher=data["source_publisher"],
             title=data["source_title"],
             published_on=data["source_published_on"],
             language=data["source_language"],
-            coverage=Source.Coverage.FULL_TEXT,
             reliability=data["source_reliability"],
         )
 

@@ -172,17 +172,17 @@ def correspondence_suggest(*, plan: Plan, user=None) -> list[Correspondence]:
 
 
 @transaction.atomic
-def correspondence_review(*, links, confirm: bool, user=None) -> int:
-    """Confirm the given suggested links, or reject (delete) them. Returns how many."""
+def suggestions_review(*, suggestions, confirm: bool, user=None) -> int:
+    """Confirm suggested links or assessments, or reject (delete) them. Returns how many."""
     count = 0
-    for link in links:
+    for item in suggestions:
         if user is not None:
-            link._history_user = user
+            item._history_user = user
         if confirm:
-            link.status = Correspondence.Status.CONFIRMED
-            link.save()
+            item.status = "confirmed"  # the same value in Correspondence and Assessment
+            item.save()
         else:
-            link.delete()
+            item.delete()
         count += 1
     return count
 
@@ -219,21 +219,6 @@ def assessment_propose_from_links(*, plan: Plan, user=None) -> list[Assessment]:
 
 
 @transaction.atomic
-def assessment_review(*, assessments, confirm: bool, user=None) -> int:
-    count = 0
-    for assessment in assessments:
-        if user is not None:
-            assessment._history_user = user
-        if confirm:
-            assessment.status = Assessment.Status.CONFIRMED
-            assessment.save()
-        else:
-            assessment.delete()
-        count += 1
-    return count
-
-
-@transaction.atomic
 def assessment_tag_many(*, provisions, tag, rationale: str, source=None, user=None) -> int:
     """Tag several provisions at once; all or nothing. A provision already carrying the tag is
     left as it is."""
@@ -244,6 +229,23 @@ def assessment_tag_many(*, provisions, tag, rationale: str, source=None, user=No
         assessment_add(provision=provision, tag=tag, rationale=rationale, source=source, user=user)
         count += 1
     return count
+
+
+def source_for(
+    *,
+    url: str,
+    publisher: str = "",
+    title: str = "",
+    published_on=None,
+    language: str = "en",
+    reliability: str = Source.Reliability.PRIMARY,
+) -> Source:
+    """The source with this address, or a new, unsaved one for a full text (plan_import saves
+    it with the version)."""
+    return Source.objects.filter(url=url).first() or Source(
+        url=url, publisher=publisher, title=title, published_on=published_on, language=language,
+        coverage=Source.Coverage.FULL_TEXT, reliability=reliability,
+    )  # fmt: skip
 
 
 @dataclass

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import BaseCommand, CommandError
 
 from provisions import importing, services
-from provisions.models import Plan, Source
+from provisions.models import Plan
 
 
 class Command(BaseCommand):
@@ -67,14 +67,12 @@ class Command(BaseCommand):
             numbered=not options["unnumbered"],
             based_on=based_on,
         )
-        source = Source.objects.filter(url=options["source_url"]).first() or Source(
+        source = services.source_for(
             url=options["source_url"],
             publisher=options["source_publisher"],
             title=options["source_title"],
             published_on=options["source_published_on"],
             language=options["source_language"],
-            coverage=Source.Coverage.FULL_TEXT,
-            reliability=Source.Reliability.PRIMARY,
         )
         try:
             outcome = services.plan_import(plan=plan, parsed=parsed, source=source)
