@@ -6,6 +6,7 @@ Each page calls one of these, so the number of queries a page makes does not gro
 import re
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -164,19 +165,68 @@ def _points_by_plan(plans) -> dict[int, list[diffing.Point]]:
     return points
 
 
-def _confirmed_links() -> list[tuple]:
-    return list(
-        Correspondence.objects.filter(status=Correspondence.Status.CONFIRMED).values_list(
-            "earlier_id", "later_id", "relation", "earlier__plan__slug", "later__plan__slug", "note"
-        )
-    )
+CHAIN_ROUNDS = 4  # as far as diffing.align follows a chain of links
+
+
+def _confirmed_links(plan_ids) -> list[tuple]:
+    """The confirmed links a chain from these versions can reach: links touching them, then
+    links touching the versions those lead to, for as many rounds as a chain may be long."""
+    reached, frontier, found = set(plan_ids), set(plan_ids), {}
+    confirmed = Correspondence.objects.filter(status=Correspondence.Status.CONFIRMED)
+    for _ in range(CHAIN_ROUNDS):
+        if not frontier:
+            break
+        rows = confirmed.filter(
+            Q(earlier__plan_id__in=frontier) | Q(later__plan_id__in=frontier)
+        ).values_list(
+            "pk", "earlier_id", "later_id", "relation", "earlier__plan__slug",
+            "later__plan__slug", "note", "earlier__plan_id", "later__plan_id",
+        )  # fmt: skip
+        frontier = set()
+        for pk, *link, earlier_plan, later_plan in rows:
+            found[pk] = tuple(link)
+            frontier |= {earlier_plan, later_plan} - reached
+        reached |= frontier
+    return list(found.values())
+
+
+def dataset_stamp() -> str:
+    """Moves whenever anything a comparison shows is edited: every write through the admin,
+    the services or the API leaves a history row. One query."""
+    tables = [
+        model.history.model._meta.db_table
+        for model in (Plan, Provision, Correspondence, Assessment, Theme)
+    ]
+    sql = "SELECT " + ", ".join(f"(SELECT MAX(history_id) FROM {table})" for table in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return "-".join(str(value or 0) for value in cursor.fetchone())
 
 
 def comparisons(pairs: list[tuple[Plan, Plan]]) -> list[Comparison]:
-    """Align each (left, right) pair of versions, in a fixed number of queries for all of them."""
+    """Align each (left, right) pair of versions: from the cache when nothing changed since,
+    otherwise all missing pairs in a fixed number of queries."""
+    if not pairs:
+        return []
+    stamp = dataset_stamp()
+    keys = [f"comparison:v1:{left.pk}:{right.pk}:{stamp}" for left, right in pairs]
+    cached = cache.get_many(keys)
+    missing = [(key, pair) for key, pair in zip(keys, pairs, strict=True) if key not in cached]
+    if missing:
+        fresh = _compare([pair for _, pair in missing])
+        computed = {key: result for (key, _), result in zip(missing, fresh, strict=True)}
+        cache.set_many(computed, timeout=COMPARISON_TIMEOUT)
+        cached.update(computed)
+    return [cached[key] for key in keys]
+
+
+COMPARISON_TIMEOUT = 24 * 3600  # keys carry the dataset stamp; old ones just expire
+
+
+def _compare(pairs: list[tuple[Plan, Plan]]) -> list[Comparison]:
     plans = {plan.pk: plan for pair in pairs for plan in pair}
     points = _points_by_plan(plans.values())
-    links = _confirmed_links()
+    links = _confirmed_links(plans)
     graph = [diffing.Link(*link[:5]) for link in links]
     notes_of: dict[int, list[tuple[str, str, str]]] = {}
     for earlier, later, _, earlier_plan, later_plan, note in links:
@@ -191,16 +241,8 @@ def comparisons(pairs: list[tuple[Plan, Plan]]) -> list[Comparison]:
     results = []
     for left, right in pairs:
         rows = diffing.align(points[left.pk], points[right.pk], graph)
-        results.append(
-            Comparison(
-                left,
-                right,
-                rows,
-                diffing.summarise(rows),
-                _notes(rows, left, right, notes_of),
-                tags,
-            )
-        )
+        notes = _notes(rows, left, right, notes_of)
+        results.append(Comparison(left, right, rows, diffing.summarise(rows), notes, tags))
     return results
 
 
@@ -273,28 +315,43 @@ class LineageEntry:
     note: str
 
 
+LINEAGE_STEPS = 12  # versions away; a longer chain is cut there
+
+_LINEAGE_SQL = """
+WITH RECURSIVE
+  successors(id, relation, note, steps) AS (
+    SELECT later_id, relation, note, 1 FROM {links} WHERE earlier_id = %s AND status = %s
+    UNION
+    SELECT c.later_id, c.relation, c.note, s.steps + 1
+    FROM {links} c JOIN successors s ON c.earlier_id = s.id
+    WHERE c.status = %s AND s.steps < %s
+  ),
+  predecessors(id, relation, note, steps) AS (
+    SELECT earlier_id, relation, note, 1 FROM {links} WHERE later_id = %s AND status = %s
+    UNION
+    SELECT c.earlier_id, c.relation, c.note, p.steps + 1
+    FROM {links} c JOIN predecessors p ON c.later_id = p.id
+    WHERE c.status = %s AND p.steps < %s
+  )
+SELECT id, relation, note, steps, 'later' FROM successors
+UNION ALL
+SELECT id, relation, note, steps, 'earlier' FROM predecessors
+"""
+
+
 def provision_lineage(provision: Provision) -> list[LineageEntry]:
-    """Every provision linked to this one, directly or through other versions, by date."""
-    graph: dict[int, list[tuple[int, str, str, str]]] = {}
-    for earlier, later, relation, *_, note in _confirmed_links():
-        graph.setdefault(earlier, []).append((later, relation, "later", note))
-        graph.setdefault(later, []).append((earlier, relation, "earlier", note))
+    """Every provision linked to this one through confirmed links: its predecessors going back
+    and its successors going forward (never sideways into other branches), by date. Two queries
+    however long the chain."""
+    confirmed = Correspondence.Status.CONFIRMED
+    sql = _LINEAGE_SQL.format(links=Correspondence._meta.db_table)
+    params = [provision.pk, confirmed, confirmed, LINEAGE_STEPS] * 2
     reached: dict[int, tuple[str, str, int, str]] = {}
-    frontier = [(provision.pk, None)]
-    steps = 0
-    seen = {provision.pk}
-    while frontier:
-        steps += 1
-        next_frontier = []
-        for node, direction in frontier:
-            for other, relation, other_direction, note in graph.get(node, ()):
-                # keep walking in one direction, so siblings in other branches are not mixed in
-                if other in seen or (direction and other_direction != direction):
-                    continue
-                seen.add(other)
-                reached[other] = (relation, other_direction, steps, note)
-                next_frontier.append((other, other_direction))
-        frontier = next_frontier
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for pk, relation, note, steps, direction in cursor.fetchall():
+            if pk != provision.pk and (pk not in reached or steps < reached[pk][2]):
+                reached[pk] = (relation, direction, steps, note)
     provisions = Provision.objects.filter(pk__in=reached).select_related("plan")
     entries = [LineageEntry(p, *reached[p.pk]) for p in provisions]
     return sorted(entries, key=lambda e: (e.provision.plan.presented_on, e.provision.position))

@@ -79,6 +79,20 @@ def test_comparison_aligns_through_the_version_between(client, versions):
     assert reverse("provisions:provision-detail", args=["last", "7"]) in html
 
 
+def test_an_edit_shows_at_once_although_comparisons_are_cached(client, versions, editor):
+    url = compare_url(versions["first"], versions["last"])
+    assert "800,000" in client.get(url).content.decode()
+    cap = versions["cap_last"]
+    cap.text = "Ukraine's armed forces will be kept at 850,000 in peacetime."
+    services.provision_save(provision=cap, user=editor)
+    html = client.get(url).content.decode()
+    assert "850,000" in html and "kept at 800,000" not in html
+    services.correspondence_link(earlier=versions["amnesty"], later=versions["fund"],
+                                 relation="modified", user=editor)  # fmt: skip
+    keys = [row.key for row in client.get(url).context["rows"]]
+    assert "26~13" in keys
+
+
 def test_comparison_is_a_whole_page_and_its_htmx_swap_only_the_rows(client, versions):
     url = compare_url(versions["first"], versions["last"])
     page = client.get(url)
@@ -293,8 +307,9 @@ def test_comparison_query_count_does_not_grow_with_the_data(
         a.themes.add(theme)
         CorrespondenceFactory(earlier=a, later=b)
         AssessmentFactory(provision=b)
-    # plans x2, theme and tag choices, provisions, themes, links, assessments, picker plans
-    with django_assert_max_num_queries(9):
+    # plans x2, theme and tag choices, dataset stamp, provisions, themes, links, assessments,
+    # picker plans
+    with django_assert_max_num_queries(10):
         assert client.get(compare_url(left, right)).status_code == 200
 
 
@@ -310,8 +325,9 @@ def test_scorecard_and_search_query_counts_do_not_grow_with_the_data(
             provision = ProvisionFactory(plan=plan, number=number, position=number, text="troops")
             provision.themes.add(theme)
         previous = plan
-    # plans, themes; for every column at once: provisions, their themes, links, assessments
-    with django_assert_max_num_queries(7):
+    # plans, themes; dataset stamp; for every column at once: provisions, their themes,
+    # links (one round per version a chain reaches), assessments
+    with django_assert_max_num_queries(8):
         assert client.get(reverse("provisions:scorecard")).status_code == 200
     # the count and the best matches (with their plans)
     with django_assert_max_num_queries(2):

@@ -124,8 +124,8 @@ def test_home_query_count_does_not_grow_with_the_data(
     previous = None
     for _ in range(plans):
         previous = make_plan(count=2, based_on=previous)
-    # plans, parties; for "changed since": provisions, themes, links, assessments
-    with django_assert_max_num_queries(6):
+    # plans, parties; for "changed since": dataset stamp, provisions, themes, links, assessments
+    with django_assert_max_num_queries(7):
         assert client.get(reverse("provisions:plan-list")).status_code == 200
 
 
