@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -42,22 +43,52 @@ def plan_timeline() -> QuerySet[Plan]:
     )
 
 
-def timeline() -> list[Plan]:
-    """The versions for the home page, each with `changed_count` (rows changed against the
+TIMELINE_PAGE = 50
+
+
+def timeline(page_number=1):
+    """One page of the home page's versions, each with `changed_count` (rows changed against the
     version it is based on) and `origin` (the first version of its lineage, when that is further
     back than its base: the 28-point plan for the 20-point framework)."""
-    plans = list(plan_timeline())
+    page = Paginator(plan_timeline(), TIMELINE_PAGE).get_page(page_number)
+    plans = list(page.object_list)
+    _annotate_lineage(plans)
+    return page
+
+
+def _annotate_lineage(plans: list[Plan]) -> None:
     pairs = [(plan.based_on, plan) for plan in plans if plan.based_on]
     changed = {c.right.pk: sum(row.changed for row in c.rows) for c in comparisons(pairs)}
-    by_pk = {plan.pk: plan for plan in plans}
+    origins = _origins(plans)
     for plan in plans:
         plan.changed_count = changed.get(plan.pk)
-        seen, origin = {plan.pk}, plan
-        while origin.based_on_id and origin.based_on_id not in seen:
-            seen.add(origin.based_on_id)
-            origin = by_pk[origin.based_on_id]
-        plan.origin = origin if origin.pk not in (plan.pk, plan.based_on_id) else None
-    return plans
+        origin = origins.get(plan.pk)
+        plan.origin = origin if origin and origin.pk not in (plan.pk, plan.based_on_id) else None
+
+
+_ORIGINS_SQL = """
+WITH RECURSIVE chain(start, id, based_on, depth) AS (
+  SELECT id, id, based_on_id, 0 FROM {plans} WHERE id IN ({marks})
+  UNION ALL
+  SELECT chain.start, p.id, p.based_on_id, chain.depth + 1
+  FROM {plans} p JOIN chain ON p.id = chain.based_on
+  WHERE chain.depth < %s
+)
+SELECT start, id FROM chain WHERE based_on IS NULL
+"""
+
+
+def _origins(plans: list[Plan]) -> dict[int, Plan]:
+    """The first version of each plan's lineage (following based_on), in two queries."""
+    if not plans:
+        return {}
+    ids = [plan.pk for plan in plans]
+    sql = _ORIGINS_SQL.format(plans=Plan._meta.db_table, marks=", ".join(["%s"] * len(ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, 1000])
+        root_of = dict(cursor.fetchall())
+    roots = Plan.objects.in_bulk(set(root_of.values()))
+    return {start: roots[root] for start, root in root_of.items() if root in roots}
 
 
 def provision_list(*, plan: Plan, theme: str = "", tag: str = "") -> QuerySet[Provision]:
@@ -421,15 +452,20 @@ def search(query: str) -> SearchResults:
             SearchVector,
         )
 
-        vector = SearchVector("text", weight="A", config="english") + SearchVector(
+        # one vector per column, matching the GIN indexes of migration 0003
+        text = SearchVector("text", config="english")
+        summary = SearchVector("summary", config="english")
+        ts_query = SearchQuery(query, search_type="websearch", config="english")
+        matches = base.annotate(text_vector=text, summary_vector=summary).filter(
+            Q(text_vector=ts_query) | Q(summary_vector=ts_query)
+        )
+        total = matches.count()
+        weighted = SearchVector("text", weight="A", config="english") + SearchVector(
             "summary", weight="B", config="english"
         )
-        ts_query = SearchQuery(query, search_type="websearch", config="english")
-        matches = base.annotate(search=vector).filter(search=ts_query)
-        total = matches.count()
         hits = list(
             matches.annotate(
-                rank=SearchRank(vector, ts_query),
+                rank=SearchRank(weighted, ts_query),
                 headline=SearchHeadline(
                     "text",
                     ts_query,

@@ -17,4 +17,5 @@ urlpatterns = [
     ),
     path("search/", views.search, name="search"),
     path("scorecard/", views.scorecard, name="scorecard"),
+    path("healthz", views.health, name="health"),
 ]

@@ -31,7 +31,13 @@ def render_page(request, template: str, partial: str, context: dict) -> HttpResp
 
 @require_safe
 def plan_list(request):
-    return render(request, "provisions/plan_list.html", {"plans": queries.timeline()})
+    page = queries.timeline(request.GET.get("page", 1))
+    return render(request, "provisions/plan_list.html", {"plans": page.object_list, "page": page})
+
+
+def health(request):
+    """For load balancers (and the benchmark's baseline): answers without touching the database."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @require_safe

@@ -5,6 +5,7 @@ from tests.factories import (
     AssessmentFactory,
     CitationFactory,
     CorrespondenceFactory,
+    PlanFactory,
     ProvisionFactory,
     SourceFactory,
 )
@@ -117,6 +118,20 @@ def test_plan_page_query_count_does_not_grow_with_the_data(
         assert client.get(plan.get_absolute_url()).status_code == 200
 
 
+def test_home_pages_through_many_versions(client, make_plan):
+    for _ in range(55):
+        PlanFactory()
+    first = client.get(reverse("provisions:plan-list"))
+    assert len(first.context["plans"]) == 50 and "later versions →" in first.content.decode()
+    assert len(client.get(reverse("provisions:plan-list"), {"page": 2}).context["plans"]) == 5
+    assert client.get(reverse("provisions:plan-list"), {"page": "x"}).status_code == 200
+
+
+def test_health_answers_without_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert client.get(reverse("provisions:health")).content == b"ok"
+
+
 @pytest.mark.parametrize("plans", [2, 20])
 def test_home_query_count_does_not_grow_with_the_data(
     client, make_plan, django_assert_max_num_queries, plans
@@ -124,8 +139,9 @@ def test_home_query_count_does_not_grow_with_the_data(
     previous = None
     for _ in range(plans):
         previous = make_plan(count=2, based_on=previous)
-    # plans, parties; for "changed since": dataset stamp, provisions, themes, links, assessments
-    with django_assert_max_num_queries(7):
+    # count, plans, parties; for "changed since": dataset stamp, provisions, themes, links,
+    # assessments; lineage origins (one recursive query) and their plans
+    with django_assert_max_num_queries(10):
         assert client.get(reverse("provisions:plan-list")).status_code == 200
 
 
