@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV := DEBUG=1
 
-.PHONY: run test fuzz editor analyst install lint migrate dataset clean
+.PHONY: run test fuzz bench editor analyst install lint migrate dataset clean
 
 install: $(STAMP)
 
@@ -40,6 +40,12 @@ FUZZ_EXAMPLES ?= 50
 FUZZ_AS ?= anonymous
 fuzz: install
 	bash bench/fuzz_api.sh $(FUZZ_EXAMPLES) $(FUZZ_AS)
+
+# the load benchmark (bench/README.md): PostgreSQL, gunicorn and wrk on loopback, ~5 minutes
+bench: install
+	bash scripts/ensure-postgres.sh
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python bench/run.py
 
 # make editor USERNAME=alice   (asks for a password; or set TRACKER_PASSWORD)
 USERNAME ?= editor
