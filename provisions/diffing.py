@@ -55,13 +55,12 @@ def tokenise(text: str) -> list[str]:
     return [match.group() for match in _TOKEN.finditer(text)]
 
 
-def _is_number(token: str) -> bool:
-    return any(ch.isdigit() for ch in token)
+_DIGIT = re.compile(r"\d")
 
 
 def _flags(removed: Sequence[str], added: Sequence[str]) -> frozenset[str]:
     flags = set()
-    if any(map(_is_number, removed)) or any(map(_is_number, added)):
+    if _DIGIT.search(" ".join(removed)) or _DIGIT.search(" ".join(added)):
         flags.add(FLAG_NUMBER)
     changed_words = {t.lower() for t in (*removed, *added)}
     if changed_words & MODAL_WORDS:
@@ -85,42 +84,57 @@ class Run:
         return self.new if self.op == INSERT else self.old
 
 
+# For matching: each word, number or sign carries the whitespace after it, which halves the
+# sequences the (quadratic) matcher compares; the whitespace itself is not compared.
+_CHUNK = re.compile(
+    rf"\s+|(?:{_NUMBER}|\w+(?:['’]\w+)*|[^\w\s])\s*",
+    re.DOTALL,
+)
+
+
+def _chunks(text: str) -> list[str]:
+    return _CHUNK.findall(text)
+
+
 def word_diff(old: str, new: str) -> list[Run]:
     """Runs that turn `old` into `new`, word by word.
 
-    Joining the runs' `old` parts gives `old`, joining their `new` parts gives `new`. A whitespace-
-    only stretch between two changes is folded into them, so "600,000 troops" -> "800,000
-    soldiers" reads as one replacement rather than two.
+    Joining the runs' `old` parts gives `old`, joining their `new` parts gives `new`. Adjacent
+    changes form one run, so "600,000 troops" -> "800,000 soldiers" reads as one replacement;
+    whitespace that ends a change on both sides is left to the equal text after it.
     """
-    a, b = tokenise(old), tokenise(new)
-    # chunks alternate between equal and changed: [is_equal, old tokens, new tokens]
-    chunks: list[list] = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    a, b = _chunks(old), _chunks(new)
+    keys_a, keys_b = [t.rstrip() for t in a], [t.rstrip() for t in b]
+    # parts alternate between equal and changed: [is_equal, old text, new text, old keys, new keys]
+    parts: list[list] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, keys_a, keys_b, autojunk=False).get_opcodes():
         equal = tag == EQUAL
-        if chunks and not equal and not chunks[-1][0]:
-            chunks[-1][1] += a[i1:i2]
-            chunks[-1][2] += b[j1:j2]
+        old_text, new_text = "".join(a[i1:i2]), "".join(b[j1:j2])
+        if parts and not equal and not parts[-1][0]:
+            parts[-1][1] += old_text
+            parts[-1][2] += new_text
+            parts[-1][3] += keys_a[i1:i2]
+            parts[-1][4] += keys_b[j1:j2]
         else:
-            chunks.append([equal, a[i1:i2], b[j1:j2]])
-    folded: list[list] = []
-    for equal, left, right in chunks:
-        sandwiched = len(folded) >= 2 and folded[-1][0] and not folded[-2][0]
-        if not equal and sandwiched and "".join(folded[-1][1]).isspace():
-            space = folded.pop()
-            folded[-1][1] += space[1] + left
-            folded[-1][2] += space[2] + right
-        else:
-            folded.append([equal, left, right])
+            parts.append([equal, old_text, new_text, keys_a[i1:i2], keys_b[j1:j2]])
+    for index in range(len(parts) - 1):
+        change, after = parts[index], parts[index + 1]
+        if change[0] or not after[0] or not change[1] or not change[2]:
+            continue
+        space_old = change[1][len(change[1].rstrip()) :]
+        space_new = change[2][len(change[2].rstrip()) :]
+        if space_old and space_old == space_new:
+            change[1], change[2] = change[1].rstrip(), change[2].rstrip()
+            after[1], after[2] = space_old + after[1], space_new + after[2]
 
     runs = []
-    for equal, left, right in folded:
+    for equal, old_text, new_text, removed, added in parts:
         if equal:
-            runs.append(Run(EQUAL, "".join(left), "".join(right)))
+            runs.append(Run(EQUAL, old_text, new_text))
             continue
-        op = REPLACE if left and right else (DELETE if left else INSERT)
-        words_left = [t for t in left if not t.isspace()]
-        words_right = [t for t in right if not t.isspace()]
-        runs.append(Run(op, "".join(left), "".join(right), _flags(words_left, words_right)))
+        op = REPLACE if old_text and new_text else (DELETE if old_text else INSERT)
+        flags = _flags([k for k in removed if k], [k for k in added if k])
+        runs.append(Run(op, old_text, new_text, flags))
     return runs
 
 
