@@ -50,15 +50,19 @@ def timeline(page_number=1):
     """One page of the home page's versions, each with `changed_count` (rows changed against the
     version it is based on) and `origin` (the first version of its lineage, when that is further
     back than its base: the 28-point plan for the 20-point framework)."""
-    page = Paginator(plan_timeline(), TIMELINE_PAGE).get_page(page_number)
-    plans = list(page.object_list)
+    # page through bare rows first, then count points for this page's versions only
+    ordered = Plan.objects.order_by("presented_on", "slug").values_list("pk", flat=True)
+    page = Paginator(ordered, TIMELINE_PAGE).get_page(page_number)
+    by_pk = plan_timeline().in_bulk(list(page.object_list))
+    plans = [by_pk[pk] for pk in page.object_list]
     _annotate_lineage(plans)
+    page.object_list = plans
     return page
 
 
 def _annotate_lineage(plans: list[Plan]) -> None:
     pairs = [(plan.based_on, plan) for plan in plans if plan.based_on]
-    changed = {c.right.pk: sum(row.changed for row in c.rows) for c in comparisons(pairs)}
+    changed = changed_counts(pairs)
     origins = _origins(plans)
     for plan in plans:
         plan.changed_count = changed.get(plan.pk)
@@ -234,12 +238,12 @@ def dataset_stamp() -> str:
         return "-".join(str(value or 0) for value in cursor.fetchone())
 
 
-def comparisons(pairs: list[tuple[Plan, Plan]]) -> list[Comparison]:
+def comparisons(pairs: list[tuple[Plan, Plan]], *, stamp: str | None = None) -> list[Comparison]:
     """Align each (left, right) pair of versions: from the cache when nothing changed since,
     otherwise all missing pairs in a fixed number of queries."""
     if not pairs:
         return []
-    stamp = dataset_stamp()
+    stamp = stamp or dataset_stamp()
     keys = [f"comparison:v1:{left.pk}:{right.pk}:{stamp}" for left, right in pairs]
     cached = cache.get_many(keys)
     missing = [(key, pair) for key, pair in zip(keys, pairs, strict=True) if key not in cached]
@@ -294,9 +298,34 @@ def _notes(rows, left: Plan, right: Plan, notes_of) -> dict[str, list[str]]:
     return notes
 
 
-def comparison(left: Plan, right: Plan) -> Comparison:
+def changed_counts(pairs: list[tuple[Plan, Plan]]) -> dict[int, int]:
+    """Rows changed between each (base, version) pair, keyed by the version: cached on their
+    own, so the home page does not unpickle whole comparisons to count them."""
+    if not pairs:
+        return {}
+    stamp = dataset_stamp()
+    keys = {f"changed:v1:{left.pk}:{right.pk}:{stamp}": right.pk for left, right in pairs}
+    counts = {keys[key]: value for key, value in cache.get_many(list(keys)).items()}
+    missing = [pair for pair in pairs if pair[1].pk not in counts]
+    if missing:
+        fresh = {
+            c.right.pk: sum(row.changed for row in c.rows)
+            for c in comparisons(missing, stamp=stamp)
+        }
+        cache.set_many(
+            {
+                f"changed:v1:{left.pk}:{right.pk}:{stamp}": fresh[right.pk]
+                for left, right in missing
+            },
+            timeout=COMPARISON_TIMEOUT,
+        )
+        counts.update(fresh)
+    return counts
+
+
+def comparison(left: Plan, right: Plan, *, stamp: str | None = None) -> Comparison:
     """Align two versions through the confirmed correspondences (see diffing.align)."""
-    return comparisons([(left, right)])[0]
+    return comparisons([(left, right)], stamp=stamp)[0]
 
 
 SCORE_COLUMNS = {

@@ -10,6 +10,7 @@ import datetime
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -110,21 +111,28 @@ def compare_pick(request):
 
 
 def _comparison_context(request, left: str, right: str) -> dict:
+    """The comparison is computed only if the page needs it: the rendered rows are cached under
+    the dataset stamp, the two versions and the query string (see compare.html)."""
     left_plan = get_object_or_404(Plan, slug=left)
     right_plan = get_object_or_404(Plan, slug=right)
     form = CompareFilterForm(request.GET or None)
-    comparison = queries.comparison(left_plan, right_plan)
-    rows = comparison.filtered(**form.filters())
+    stamp = queries.dataset_stamp()
+    comparison = SimpleLazyObject(lambda: queries.comparison(left_plan, right_plan, stamp=stamp))
+    query = urlencode(sorted(request.GET.items()))
     return {
         "left": left_plan,
         "right": right_plan,
         "comparison": comparison,
-        "rows": rows,
+        "rows": SimpleLazyObject(lambda: comparison.filtered(**form.filters())),
         "form": form,
         "layout": form.chosen_layout,
-        "picker": VersionPickerForm(initial={"left": left_plan, "right": right_plan}),
         "plans": Plan.objects.order_by("presented_on", "slug"),
+        "fragment_key": f"{FRAGMENT_VERSION}:{stamp}:{left_plan.pk}:{right_plan.pk}:{query}",
+        "pickers_key": f"{FRAGMENT_VERSION}:{stamp}:{left_plan.pk}:{right_plan.pk}",
     }
+
+
+FRAGMENT_VERSION = "compare-1"  # change with compare.html's markup
 
 
 @require_safe
