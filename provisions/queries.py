@@ -561,11 +561,7 @@ def dataset_coverage() -> dict:
         "plans": list(plans),
         "provisions": len(counts),
         "sources": Source.objects.count(),
-        "sources_by_reliability": dict(
-            Source.objects.values_list("reliability")
-            .annotate(n=Count("pk"))
-            .order_by("reliability")
-        ),
+        "sources_by_reliability": _count_by(Source.objects, "reliability"),
         "citations": Citation.objects.count(),
         "citations_per_provision": {
             "min": min(counts, default=0),
@@ -575,17 +571,9 @@ def dataset_coverage() -> dict:
         "provisions_with_two_independent_sources": sum(i >= 2 for _, i in per_provision),
         "variants": Citation.objects.exclude(reading="").count(),
         "correspondences": Correspondence.objects.count(),
-        "correspondences_by_relation": dict(
-            Correspondence.objects.values_list("relation")
-            .annotate(n=Count("pk"))
-            .order_by("relation")
-        ),
+        "correspondences_by_relation": _count_by(Correspondence.objects, "relation"),
         "assessments": Assessment.objects.count(),
-        "assessments_by_tag": dict(
-            Assessment.objects.values_list("tag__slug")
-            .annotate(n=Count("pk"))
-            .order_by("tag__slug")
-        ),
+        "assessments_by_tag": _count_by(Assessment.objects, "tag__slug"),
     }
 
 

@@ -50,11 +50,6 @@ from provisions.models import (
 RENDERERS = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
 
 
-class PreconditionFailed(APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_code = "stale_revision"
-
-
 class PreconditionRequired(APIException):
     status_code = 428
     default_detail = (
