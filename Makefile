@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV := DEBUG=1
 
-.PHONY: run test fuzz bench editor analyst install lint migrate dataset clean
+.PHONY: run test fuzz bench load editor analyst install lint migrate dataset clean
 
 install: $(STAMP)
 
@@ -44,8 +44,16 @@ fuzz: install
 # the load benchmark (bench/README.md): PostgreSQL, gunicorn and wrk on loopback, ~5 minutes
 bench: install
 	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-redis.sh
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/run.py
+
+# 64 connections on a mix of pages and API calls for 60 s: no error, worker memory flat (~2 minutes)
+load: install
+	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-redis.sh
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python bench/load.py
 
 # make editor USERNAME=alice   (asks for a password; or set TRACKER_PASSWORD)
 USERNAME ?= editor

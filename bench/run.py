@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 SERVER = os.environ.get("BENCH_SERVER", "postgres://tracker:tracker@127.0.0.1:5432")
+# production setup: a shared Redis cache (its own database number, emptied for each size)
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/15")
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10,1000").split(",")]
 DURATION = os.environ.get("BENCH_DURATION", "5s")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "16")
@@ -46,6 +48,7 @@ def env_for(database: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "REDIS_URL"}}
     env.update(
         DATABASE_URL=f"{SERVER}/{database}",
+        REDIS_URL=REDIS,
         SECRET_KEY="bench-only-" + "x" * 40,
         ALLOWED_HOSTS="127.0.0.1,testserver",
         SECURE_SSL_REDIRECT="0",
@@ -69,6 +72,12 @@ def recreate_database(name: str) -> None:
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def flush_redis() -> None:
+    import redis
+
+    redis.Redis.from_url(REDIS).flushdb()
 
 
 def free_port() -> int:
@@ -125,6 +134,7 @@ def worker_rss_mb(master: int) -> list[float]:
 def measure_size(size: int) -> dict:
     database = f"tracker_bench_{size}"
     recreate_database(database)
+    flush_redis()
     env = env_for(database)
     started = time.time()
     manage(env, "migrate", "-v0")

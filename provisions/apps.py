@@ -1,6 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
 class ProvisionsConfig(AppConfig):
     name = "provisions"
     verbose_name = "Peace plan provisions"
+
+    def ready(self):
+        from provisions.caching import on_data_change
+
+        # any write to a tracker model moves the dataset stamp on (see provisions.caching)
+        for signal in (post_save, post_delete, m2m_changed):
+            signal.connect(on_data_change, dispatch_uid=f"dataset-stamp-{signal!r}")

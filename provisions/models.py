@@ -480,3 +480,7 @@ class Correspondence(models.Model):
             raise ValidationError(
                 "A correspondence must join provisions of two different versions."
             )
+
+
+# Every model whose rows the pages show: the dataset stamp (provisions.caching) watches them.
+TRACKED_MODELS = (Party, Theme, Tag, Plan, Provision, Source, Citation, Assessment, Correspondence)

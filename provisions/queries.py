@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from provisions import diffing
+from provisions import caching, diffing
 from provisions.models import (
     Assessment,
     Citation,
@@ -211,12 +211,17 @@ def _confirmed_links(plan_ids) -> list[tuple]:
     for _ in range(CHAIN_ROUNDS):
         if not frontier:
             break
-        rows = confirmed.filter(
-            Q(earlier__plan_id__in=frontier) | Q(later__plan_id__in=frontier)
-        ).values_list(
+        # a union of two halves rather than one OR: each half can start from the index on the
+        # provisions' plan, where an OR across two joined tables scans every link
+        fields = (
             "pk", "earlier_id", "later_id", "relation", "earlier__plan__slug",
             "later__plan__slug", "note", "earlier__plan_id", "later__plan_id",
         )  # fmt: skip
+        halves = [
+            confirmed.filter(**{f"{side}__plan_id__in": frontier}).order_by().values_list(*fields)
+            for side in ("earlier", "later")
+        ]
+        rows = halves[0].union(halves[1])
         frontier = set()
         for pk, *link, earlier_plan, later_plan in rows:
             found[pk] = tuple(link)
@@ -226,16 +231,8 @@ def _confirmed_links(plan_ids) -> list[tuple]:
 
 
 def dataset_stamp() -> str:
-    """Moves whenever anything a comparison shows is edited: every write through the admin,
-    the services or the API leaves a history row. One query."""
-    tables = [
-        model.history.model._meta.db_table
-        for model in (Plan, Provision, Correspondence, Assessment, Theme)
-    ]
-    sql = "SELECT " + ", ".join(f"(SELECT MAX(history_id) FROM {table})" for table in tables)
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return "-".join(str(value or 0) for value in cursor.fetchone())
+    """Moves on with every edit: see provisions.caching."""
+    return caching.dataset_stamp()
 
 
 def comparisons(pairs: list[tuple[Plan, Plan]], *, stamp: str | None = None) -> list[Comparison]:
@@ -244,7 +241,7 @@ def comparisons(pairs: list[tuple[Plan, Plan]], *, stamp: str | None = None) -> 
     if not pairs:
         return []
     stamp = stamp or dataset_stamp()
-    keys = [f"comparison:v1:{left.pk}:{right.pk}:{stamp}" for left, right in pairs]
+    keys = [f"comparison:v2:{left.pk}:{right.pk}:{stamp}" for left, right in pairs]
     cached = cache.get_many(keys)
     missing = [(key, pair) for key, pair in zip(keys, pairs, strict=True) if key not in cached]
     if missing:

@@ -126,10 +126,16 @@ def _comparison_context(request, left: str, right: str) -> dict:
         "rows": SimpleLazyObject(lambda: comparison.filtered(**form.filters())),
         "form": form,
         "layout": form.chosen_layout,
-        "plans": Plan.objects.order_by("presented_on", "slug"),
+        "plans": _picker_plans(),
         "fragment_key": f"{FRAGMENT_VERSION}:{stamp}:{left_plan.pk}:{right_plan.pk}:{query}",
         "pickers_key": f"{FRAGMENT_VERSION}:{stamp}:{left_plan.pk}:{right_plan.pk}",
     }
+
+
+def _picker_plans():
+    """Every version, as light rows for the pickers (see the version_options tag)."""
+    fields = ("pk", "slug", "short_name", "presented_on")
+    return Plan.objects.order_by("presented_on", "slug").values_list(*fields, named=True)
 
 
 FRAGMENT_VERSION = "compare-1"  # change with compare.html's markup
@@ -220,7 +226,7 @@ def scorecard(request):
     context = {
         "card": card,
         "baseline": baseline,
-        "plans": Plan.objects.order_by("presented_on", "slug"),
+        "plans": _picker_plans(),
         "columns": list(queries.SCORE_COLUMNS),
     }
     return render(request, "provisions/scorecard.html", context)

@@ -53,12 +53,17 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Throttle counters and cached comparisons live in the cache: start every test clean."""
+    """Throttle counters, cached comparisons and pages live in the cache: start every test clean
+    (test databases reuse ids after a rollback, so a stamp could repeat across tests)."""
     from django.core.cache import cache
 
+    from provisions import caching
+
     cache.clear()
+    caching._recent.entries.clear()
     yield
     cache.clear()
+    caching._recent.entries.clear()
 
 
 @pytest.fixture

@@ -434,10 +434,26 @@ def test_list_query_count_does_not_grow_with_the_page(
         provision = ProvisionFactory(plan=plan, number=number, position=number)
         provision.themes.add(theme)
         AssessmentFactory(provision=provision, tag=tag)
-    with django_assert_max_num_queries(4):  # count, page, themes, tags
+    with django_assert_max_num_queries(5):  # stamp, count, page, themes, tags
         assert api_client.get(reverse("api:provision-list"), {"page_size": 100}).status_code == 200
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # and the dataset stamp
         assert (
             api_client.get(reverse("api:plan-provision-detail", args=[plan.slug, "1"])).status_code
             == 200
         )
+
+
+def test_the_throttle_counts_per_window_and_says_when_to_come_back(rf, monkeypatch):
+    from provisions.api.throttling import AnonWindowThrottle
+
+    monkeypatch.setattr(AnonWindowThrottle, "THROTTLE_RATES", {"anon": "2/minute"})
+    clock = iter([60.0, 61.0, 119.5, 120.0])
+    monkeypatch.setattr(AnonWindowThrottle, "timer", lambda self: next(clock))
+    request = rf.get("/api/plans/")
+    request.user = type("Anonymous", (), {"is_authenticated": False})()
+    throttle = AnonWindowThrottle()
+    assert throttle.allow_request(request, None)
+    assert throttle.allow_request(request, None)
+    assert not throttle.allow_request(request, None)
+    assert throttle.wait() == pytest.approx(0.5)
+    assert throttle.allow_request(request, None)  # the next minute's window

@@ -4,6 +4,7 @@ provision page's lineage, variant readings, history and citation."""
 import csv
 import io
 import json
+from datetime import date
 
 import pytest
 from django.urls import reverse
@@ -327,8 +328,24 @@ def test_scorecard_and_search_query_counts_do_not_grow_with_the_data(
         previous = plan
     # plans, themes; dataset stamp; for every column at once: provisions, their themes,
     # links (one round per version a chain reaches), assessments
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(8):  # the stamp is read once per request
         assert client.get(reverse("provisions:scorecard")).status_code == 200
-    # the count and the best matches (with their plans)
-    with django_assert_max_num_queries(2):
+    # the dataset stamp (page cache), the count and the best matches (with their plans)
+    with django_assert_max_num_queries(3):
         assert client.get(reverse("provisions:search"), {"q": "troops"}).status_code == 200
+
+
+def test_version_options_escape_names_and_mark_the_chosen_one():
+    from provisions.templatetags.provisions import version_options
+
+    plans = [
+        PlanFactory.build(pk=1, slug="a", short_name="<b>A</b>", presented_on=date(2025, 11, 20)),
+        PlanFactory.build(
+            pk=2, slug="b", short_name='B" onmouseover="x', presented_on=date(2026, 1, 6)
+        ),
+    ]
+    html = version_options(plans, plans[1])
+    assert html == (
+        '<option value="a">&lt;b&gt;A&lt;/b&gt; (Nov 2025)</option>'
+        '<option value="b" selected>B&quot; onmouseover=&quot;x (Jan 2026)</option>'
+    )

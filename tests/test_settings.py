@@ -67,7 +67,7 @@ def test_debug_is_off_by_default_and_production_is_secure():
         ),
         (
             {"REDIS_URL": "redis://127.0.0.1:6379/0"},
-            '"cache": "django.core.cache.backends.redis.RedisCache"',
+            '"cache": "tracker.cache.TrackerRedisCache"',
         ),
         ({}, '"cache": "django.core.cache.backends.locmem.LocMemCache"'),
     ],

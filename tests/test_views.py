@@ -113,8 +113,9 @@ def test_plan_page_query_count_does_not_grow_with_the_data(
     plan = make_plan(count=count)
     for provision in plan.provisions.all():
         AssessmentFactory(provision=provision)
-    # plan, parties, theme and tag choices, provisions, their themes, tags, plan-level sources
-    with django_assert_max_num_queries(8):
+    # dataset stamp (page cache); plan, parties, theme and tag choices, provisions, their
+    # themes, tags, plan-level sources
+    with django_assert_max_num_queries(9):
         assert client.get(plan.get_absolute_url()).status_code == 200
 
 
@@ -157,8 +158,9 @@ def test_provision_page_query_count_does_not_grow_with_the_data(
         later = ProvisionFactory()
         CorrespondenceFactory(earlier=earlier, later=later)
         earlier = later
-    # provision, themes, sources, assessments, links, linked provisions, history
-    with django_assert_max_num_queries(7):
+    # dataset stamp (page cache); provision, themes, sources, assessments, links, linked
+    # provisions, history
+    with django_assert_max_num_queries(8):
         assert client.get(provision.get_absolute_url()).status_code == 200
 
 

@@ -1,6 +1,7 @@
 from django import template
 from django.utils.dateformat import format as format_date
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from provisions import diffing
 from provisions.queries import MATCH_START, MATCH_STOP
@@ -80,3 +81,25 @@ def word_diff(old, new):
     return diff_runs(
         diffing.word_diff("" if old is None else str(old), "" if new is None else str(new))
     )
+
+
+@register.simple_tag
+def version_options(plans, selected=None) -> str:
+    """The <option>s of a version picker, built in one pass: an archive has a thousand versions
+    and a template loop over them was most of a comparison page's first rendering."""
+    chosen = getattr(selected, "pk", selected)
+    return mark_safe(  # every value below is escaped
+        "".join(
+            f'<option value="{escape(plan.slug)}"{" selected" if plan.pk == chosen else ""}>'
+            f"{escape(plan.short_name)} ({_month(plan)})</option>"
+            for plan in plans
+        )
+    )
+
+
+def _month(plan) -> str:
+    # "Nov 2025", as the date filter's "M Y" gives it, without its per-call format parsing
+    return f"{_MONTHS[plan.presented_on.month - 1]} {plan.presented_on.year}"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

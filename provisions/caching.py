@@ -1,0 +1,228 @@
+"""The dataset stamp, and whole responses cached under it for anonymous readers.
+
+The stamp names the state of the data: it moves on with every write, so anything cached under
+it (comparisons, rendered fragments, whole pages) is never served after an edit. Where it comes
+from depends on the cache (settings.DATASET_STAMP):
+
+- "cache": a generation number kept in the shared cache (Redis) and advanced, once the
+  transaction commits, by every save, delete or many-to-many change of a tracker model. One cache
+  read per request, and every app server sees a write at once.
+- "database": the highest history id of each tracked model, in one query. Needs no shared cache
+  (the default with the per-process local memory cache, where a generation could not reach the
+  other processes).
+
+`PageCacheMiddleware` keeps the whole response of an anonymous GET: an entry holds the stamp it
+was made under and is served only while the stamp is unchanged. Logged-in users, requests with
+credentials and responses that set a cookie, use the session or carry a CSRF token are never
+cached. Cached API responses still count against the anonymous throttle.
+"""
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+
+from asgiref.local import Local
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from rest_framework.settings import api_settings
+
+GENERATION_KEY = "dataset:generation"
+_request = Local()  # the stamp a read-only request started under (set by PageCacheMiddleware)
+
+
+def dataset_stamp() -> str:
+    stamp = getattr(_request, "stamp", None)
+    if stamp is not None:
+        return stamp
+    if settings.DATASET_STAMP == "cache":
+        return str(_generation(cache.get(GENERATION_KEY)))
+    return _stamp_from_history()
+
+
+def _generation(value) -> int:
+    """The generation read from the cache, or a new one if the key was evicted or never set:
+    started from the clock, it cannot repeat a generation already handed out."""
+    if value is None:
+        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+        value = cache.get(GENERATION_KEY)
+    return value
+
+
+def _stamp_from_history() -> str:
+    from provisions.models import TRACKED_MODELS
+
+    tables = [model.history.model._meta.db_table for model in TRACKED_MODELS]
+    sql = "SELECT " + ", ".join(f"(SELECT MAX(history_id) FROM {table})" for table in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return "-".join(str(value or 0) for value in cursor.fetchone())
+
+
+def advance_stamp() -> None:
+    """Move the generation on (after the surrounding transaction commits, so no reader can
+    cache the old state under the new stamp)."""
+    if settings.DATASET_STAMP == "cache":
+        transaction.on_commit(_advance_now)
+
+
+def _advance_now() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # evicted: any new generation will do
+        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+
+
+def on_data_change(sender, **kwargs) -> None:
+    """Receiver for post_save, post_delete and m2m_changed (connected in apps.py)."""
+    if sender._meta.app_label == "provisions":
+        advance_stamp()
+
+
+# --- whole responses ---------------------------------------------------------------------------
+
+# the admin is for logged-in users; the health check must answer without the database
+UNCACHED_PREFIXES = ("/admin/", "/healthz")
+PAGE_TIMEOUT = 24 * 3600  # entries go stale by stamp, not by time; this only bounds their stay
+MAX_CACHED_BYTES = 2 * 1024 * 1024
+# what a response may vary on: the cache key includes these request headers
+KEYED_HEADERS = ("Accept", "HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Target")
+_KEYED_VARY = {header.lower() for header in KEYED_HEADERS} | {"cookie", "accept-encoding"}
+
+
+class PageCacheMiddleware:
+    """Serve anonymous GETs from the cache while the dataset stamp is unchanged (see the module
+    docstring). Placed last in MIDDLEWARE, so every other middleware still runs on a hit."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not _cacheable_request(request):
+            return self.get_response(request)
+        key = _page_key(request)
+        stamp = dataset_stamp()
+        entry = _recent.get(key, stamp)
+        if entry is None:
+            entry = cache.get(key)
+            if entry is not None and entry[0] == stamp:
+                _recent.put(key, entry)
+        if entry is not None and entry[0] == stamp and _throttle_allows(request):
+            return _response_from(request, entry)
+        _request.stamp = stamp  # a GET writes nothing: the whole request reads under one stamp
+        try:
+            response = self.get_response(request)
+        finally:
+            del _request.stamp
+        if _cacheable_response(request, response):
+            entry = _entry(stamp, key, response)
+            cache.set(key, entry, timeout=PAGE_TIMEOUT)
+            _recent.put(key, entry)
+            response["ETag"] = entry[2]["ETag"]
+            _revalidate(response)
+        return response
+
+
+class _RecentPages:
+    """The last pages this process served, in its own memory: a hit needs only the stamp from
+    the shared cache, not the page (tens of kilobytes) over the network. Entries are checked
+    against the current stamp like the shared ones, so they are never stale either."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.entries: OrderedDict[str, tuple] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str, stamp: str):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None or entry[0] != stamp:
+                return None
+            self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: tuple) -> None:
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+RECENT_PAGES = 200  # at most a few megabytes per process: pages are 20–70 kB
+_recent = _RecentPages(RECENT_PAGES)
+
+
+def _cacheable_request(request) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "HTTP_AUTHORIZATION" not in request.META
+        and not request.path.startswith(UNCACHED_PREFIXES)
+    )
+
+
+def _page_key(request) -> str:
+    parts = [request.build_absolute_uri()]
+    parts += [request.headers.get(header, "") for header in KEYED_HEADERS]
+    return "page:v1:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _cacheable_response(request, response) -> bool:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):  # the page carries a CSRF token
+        return False
+    # read without a session cookie, the session is empty for everyone (DRF's session
+    # authentication reads it); written, it would set a cookie
+    session = getattr(request, "session", None)
+    if session is not None and session.modified:
+        return False
+    cache_control = response.get("Cache-Control", "").lower()
+    if "private" in cache_control or "no-store" in cache_control:
+        return False
+    vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
+    if not vary <= _KEYED_VARY:
+        return False
+    if hasattr(response, "render") and not response.is_rendered:
+        response.render()
+    return len(response.content) <= MAX_CACHED_BYTES
+
+
+def _entry(stamp: str, key: str, response) -> tuple:
+    headers = dict(response.items())
+    if "ETag" not in headers:
+        headers["ETag"] = f'W/"{stamp}.{key[-16:]}"'
+    return (stamp, response.status_code, headers, response.content)
+
+
+def _response_from(request, entry) -> HttpResponse:
+    _stamp, status, headers, content = entry
+    response = get_conditional_response(request, etag=headers["ETag"])
+    if response is None:
+        response = HttpResponse(content, status=status)
+    for name, value in headers.items():
+        response[name] = value
+    _revalidate(response)
+    return response
+
+
+def _revalidate(response) -> None:
+    """A reader's browser may keep the page but must ask again (a 304 when nothing changed):
+    an edit shows at once. The page differs for a logged-in reader."""
+    patch_cache_control(response, no_cache=True)
+    patch_vary_headers(response, ("Cookie",))
+
+
+def _throttle_allows(request) -> bool:
+    """A cached API response still counts against the anonymous rate; when the rate is spent,
+    the view answers (with DRF's 429 and Retry-After)."""
+    if not request.path.startswith("/api/"):
+        return True
+    return all(
+        throttle().allow_request(request, None)
+        for throttle in api_settings.DEFAULT_THROTTLE_CLASSES
+    )

@@ -1,0 +1,164 @@
+"""The dataset stamp and the page cache (provisions.caching): fast repeats, never stale."""
+
+import pytest
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django.urls import reverse
+
+from provisions import caching, services
+from tests.factories import PlanFactory, ProvisionFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["database", "cache"])
+def stamp_mode(request, settings):
+    """Both places the stamp can live: every test here runs with each."""
+    settings.DATASET_STAMP = request.param
+    return request.param
+
+
+def test_an_anonymous_repeat_is_served_from_the_cache(
+    client, stamp_mode, django_assert_num_queries
+):
+    provision = ProvisionFactory(text="The ceiling is 600,000.")
+    first = client.get(provision.plan.get_absolute_url())
+    assert first.status_code == 200
+    # the stamp costs one query where it lives in the database, none in the shared cache
+    with django_assert_num_queries(1 if stamp_mode == "database" else 0):
+        again = client.get(provision.plan.get_absolute_url())
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"]
+    assert again["ETag"] == first["ETag"]
+    assert "no-cache" in again["Cache-Control"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_shows_at_once(client, stamp_mode):
+    provision = ProvisionFactory(text="The ceiling is 600,000.")
+    url = provision.get_absolute_url()
+    assert "600,000" in client.get(url).content.decode()
+    assert "600,000" in client.get(provision.plan.get_absolute_url()).content.decode()
+
+    provision.text = "The ceiling is 800,000."
+    services.provision_save(provision=provision, revision=provision.revision)
+
+    assert "800,000" in client.get(url).content.decode()
+    assert "800,000" in client.get(provision.plan.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_to_a_related_row_shows_at_once(client, stamp_mode):
+    provision = ProvisionFactory()
+    url = provision.get_absolute_url()
+    client.get(url)
+    tag = TagFactory(name="Contested here")
+    services.assessment_add(provision=provision, tag=tag, rationale="Disputed by both sides.")
+    assert "Contested here" in client.get(url).content.decode()
+
+
+def test_a_write_that_rolls_back_keeps_the_stamp(stamp_mode, django_capture_on_commit_callbacks):
+    before = caching.dataset_stamp()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        ProvisionFactory()
+    # nothing moves until the transaction commits; a rolled-back write never moves it
+    if stamp_mode == "cache":
+        assert callbacks and caching.dataset_stamp() == before
+        for callback in callbacks:
+            callback()
+    assert caching.dataset_stamp() != before
+
+
+def test_a_matching_etag_gets_304_until_the_data_changes(client, stamp_mode):
+    plan = PlanFactory()
+    etag = client.get(plan.get_absolute_url())["ETag"]
+    not_modified = client.get(plan.get_absolute_url(), headers={"If-None-Match": etag})
+    assert not_modified.status_code == 304 and not_modified.content == b""
+    ProvisionFactory(plan=plan)
+    caching._advance_now()  # what the commit of that write does
+    changed = client.get(plan.get_absolute_url(), headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed["ETag"] != etag
+
+
+def test_the_htmx_partial_and_the_whole_page_are_cached_apart(client, stamp_mode):
+    plan = PlanFactory()
+    page = client.get(plan.get_absolute_url()).content
+    partial = client.get(plan.get_absolute_url(), headers={"HX-Request": "true"}).content
+    assert b"<html" in page and b"<html" not in partial
+    assert client.get(plan.get_absolute_url()).content == page
+    assert client.get(plan.get_absolute_url(), headers={"HX-Request": "true"}).content == partial
+
+
+def test_a_logged_in_reader_never_gets_the_anonymous_copy(
+    client, editor, stamp_mode, django_assert_max_num_queries
+):
+    plan = PlanFactory()
+    client.get(plan.get_absolute_url())
+    client.force_login(editor)
+    response = client.get(plan.get_absolute_url())
+    assert response.context is not None  # rendered for this reader, not replayed
+    assert response.context["user"] == editor
+
+
+def test_a_cached_api_response_still_counts_against_the_throttle(client, stamp_mode, settings):
+    from rest_framework.throttling import AnonRateThrottle
+
+    rates = {**AnonRateThrottle.THROTTLE_RATES, "anon": "3/minute"}
+    AnonRateThrottle.THROTTLE_RATES = rates
+    try:
+        statuses = [client.get(reverse("api:plan-list")).status_code for _ in range(5)]
+    finally:
+        from rest_framework.settings import api_settings
+
+        AnonRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    assert statuses == [200, 200, 200, 429, 429]
+
+
+def test_responses_that_set_a_cookie_or_use_the_session_are_not_cached(rf: RequestFactory):
+    request = rf.get("/plans/x/")
+    with_cookie = HttpResponse("x")
+    with_cookie.set_cookie("seen", "1")
+    assert not caching._cacheable_response(request, with_cookie)
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+    assert not caching._cacheable_response(request, HttpResponse("x"))
+    private = HttpResponse("x", headers={"Cache-Control": "private"})
+    assert not caching._cacheable_response(rf.get("/plans/x/"), private)
+    odd_vary = HttpResponse("x", headers={"Vary": "User-Agent"})
+    assert not caching._cacheable_response(rf.get("/plans/x/"), odd_vary)
+    assert caching._cacheable_response(rf.get("/plans/x/"), HttpResponse("x"))
+
+
+def test_requests_with_credentials_or_writes_bypass_the_cache(rf: RequestFactory, settings):
+    assert caching._cacheable_request(rf.get("/plans/x/"))
+    assert not caching._cacheable_request(rf.post("/plans/x/"))
+    assert not caching._cacheable_request(rf.get("/api/plans/", HTTP_AUTHORIZATION="Token x"))
+    with_session = rf.get("/plans/x/")
+    with_session.COOKIES[settings.SESSION_COOKIE_NAME] = "abc"
+    assert not caching._cacheable_request(with_session)
+    assert not caching._cacheable_request(rf.get("/admin/"))
+    assert not caching._cacheable_request(rf.get("/healthz"))
+
+
+def test_an_evicted_generation_starts_afresh(settings):
+    settings.DATASET_STAMP = "cache"
+    first = caching.dataset_stamp()
+    cache.delete(caching.GENERATION_KEY)
+    assert caching.dataset_stamp() != first
+
+
+def test_the_redis_cache_reuses_one_client_per_pool():
+    from tracker.cache import TrackerRedisCache
+
+    backend = TrackerRedisCache("redis://127.0.0.1:6379/14", {})
+    client = backend._cache.get_client("a")
+    assert backend._cache.get_client("b", write=True) is client
+
+
+def test_recent_pages_keep_the_newest_and_only_for_their_stamp():
+    recent = caching._RecentPages(size=2)
+    for name in "abc":
+        recent.put(name, ("s1", 200, {}, name.encode()))
+    assert recent.get("a", "s1") is None  # the oldest went
+    assert recent.get("c", "s1")[3] == b"c"
+    assert recent.get("c", "s2") is None  # made under another stamp
