@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV := DEBUG=1
 
-.PHONY: run test fuzz bench load editor analyst install lint migrate dataset clean
+.PHONY: run test fuzz bench load outage backup restore editor analyst install lint migrate dataset clean
 
 install: $(STAMP)
 
@@ -62,6 +62,19 @@ editor: migrate
 
 analyst: migrate
 	$(DEV) $(BIN)/python manage.py create_account $(USERNAME) --role analyst
+
+# the database to backups/<name>-<UTC time>.{pgdump,sqlite3} (DATABASE_URL, else db.sqlite3)
+backup: install
+	$(BIN)/python scripts/backup.py
+
+# make restore FILE=backups/<file>   (replaces the database's contents; asks nothing)
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/<file>" >&2; exit 2; }
+	$(BIN)/python scripts/restore.py "$(FILE)"
+
+# PostgreSQL stopped for 10 s under load (bench/README.md): a dedicated cluster on port 5439
+outage: install
+	$(BIN)/python bench/outage.py
 
 lint: install
 	$(BIN)/ruff check .

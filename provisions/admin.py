@@ -128,6 +128,9 @@ class PlanAdmin(HistoryAdmin):
         if formset.model is not Provision:
             return super().save_formset(request, form, formset, change)
         # provisions go through the service: revision guard and history user
+        # sorts the forms into new, changed and deleted objects (which the admin's change
+        # message reads too) without writing anything
+        formset.save(commit=False)
         for deleted in formset.deleted_objects:
             deleted.delete()
         for inline_form in formset.forms:

@@ -59,7 +59,7 @@ class SearchForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200, strip=True)
 
 
-REFUSED_FILES = {importing.NOT_UTF8, importing.TOO_LARGE}
+REFUSED_FILES = {importing.NOT_UTF8, importing.TOO_LARGE, importing.NUL_CHARACTER}
 
 
 class ImportForm(forms.Form):

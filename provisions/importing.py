@@ -22,6 +22,7 @@ MAX_BYTES = 1_000_000
 EMPTY_INPUT = "empty_input"
 TOO_LARGE = "too_large"
 NOT_UTF8 = "not_utf8"
+NUL_CHARACTER = "nul_character"
 NO_POINTS = "no_points"
 GAP = "gap"
 REPEAT = "repeat"
@@ -538,6 +539,8 @@ def parse(text: str) -> ParseResult:
     if size > MAX_BYTES:
         return _refused(_too_large(size))
     text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        return _refused(_nul(text))
     if not text.strip():
         return _refused(Problem(None, EMPTY_INPUT, "The text is empty: paste the plan.", True))
     parser = _Parser()
@@ -583,6 +586,20 @@ def _not_utf8(data: bytes, offset: int) -> Problem:
         NOT_UTF8,
         f"Line {line}: the file is not UTF-8 text (the byte at offset {offset:,} cannot be read); "
         "nothing was read. Save it as UTF-8 and try again.",
+        True,
+    )
+
+
+def _nul(text: str) -> Problem:
+    """NUL is no character of any plan, and no database text column takes it (PostgreSQL
+    refuses it): refused before anything is parsed, like a file that is not UTF-8."""
+    before = text[: text.index("\x00")]
+    line = before.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
+    return Problem(
+        line,
+        NUL_CHARACTER,
+        f"Line {line}: the text contains a NUL character (\\x00), which cannot be stored; "
+        "nothing was read. Remove it and try again.",
         True,
     )
 

@@ -299,8 +299,12 @@ class Source(models.Model):
 
     @property
     def has_public_url(self) -> bool:
-        """False for placeholder addresses (RFC 2606 '.invalid') given to sources with no URL."""
-        host = urlsplit(self.url).hostname or ""
+        """False for placeholder addresses (RFC 2606 '.invalid') given to sources with no URL,
+        and for addresses that cannot be parsed (loaded data is not validated)."""
+        try:
+            host = urlsplit(self.url).hostname or ""
+        except ValueError:
+            return False
         return bool(host) and not host.endswith(".invalid")
 
     def natural_key(self):

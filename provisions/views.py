@@ -7,7 +7,8 @@ template (see `render_page`).
 import csv
 import datetime
 
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.core.validators import slug_re
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -17,6 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from provisions import citing, diffing, queries
+from provisions.api.renderers import spreadsheet_safe
 from provisions.forms import CompareFilterForm, PlanFilterForm, SearchForm, VersionPickerForm
 from provisions.models import Plan
 
@@ -160,10 +162,10 @@ def compare_export(request, left: str, right: str, fmt: str):
         writer = csv.writer(response)
         writer.writerow(EXPORT_HEADER)
         for record in _export_records(context, rows):
-            writer.writerow(record)
+            writer.writerow([spreadsheet_safe(cell) for cell in record])
         return response
     lines = [
-        f"# {context['left'].short_name} → {context['right'].short_name}",
+        f"# {_one_line(context['left'].short_name)} → {_one_line(context['right'].short_name)}",
         "",
         f"Exported {datetime.date.today():%d %B %Y} from {request.build_absolute_uri()}",
         "",
@@ -171,11 +173,16 @@ def compare_export(request, left: str, right: str, fmt: str):
         "|" + "---|" * len(EXPORT_HEADER),
     ]
     for record in _export_records(context, rows):
-        cells = [str(cell).replace("|", "\\|").replace("\n", " ") for cell in record]
+        cells = [_one_line(str(cell).replace("|", "\\|")) for cell in record]
         lines.append("| " + " | ".join(cells) + " |")
     response = HttpResponse("\n".join(lines) + "\n", content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.md"'
     return response
+
+
+def _one_line(text: str) -> str:
+    """Text on one line of a Markdown table: any line break (a CR too) would start a new row."""
+    return " ".join(text.splitlines())
 
 
 EXPORT_HEADER = [
@@ -221,6 +228,8 @@ def search(request):
 def scorecard(request):
     baseline = None
     if slug := request.GET.get("baseline"):
+        if not slug_re.match(slug):  # not a slug (a NUL would be a database error) names nothing
+            raise Http404("No such version.")
         baseline = get_object_or_404(Plan, slug=slug)
     card = queries.scorecard(baseline=baseline)
     context = {

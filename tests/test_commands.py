@@ -6,10 +6,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(("role", "group"), [("editor", "Editors"), ("analyst", "Analysts")])
-def test_create_account_makes_a_staff_login_in_the_role_group(monkeypatch, role, group):
+def test_create_account_makes_a_staff_login_in_the_role_group(monkeypatch, rf, role, group):
     monkeypatch.setenv("TRACKER_PASSWORD", "correct horse battery staple")
     call_command("create_account", "alice", role=role)
-    user = authenticate(username="alice", password="correct horse battery staple")
+    login = rf.post("/admin/login/")  # the login throttle needs the request
+    user = authenticate(login, username="alice", password="correct horse battery staple")
     assert user is not None and user.is_staff and not user.is_superuser
     assert list(user.groups.values_list("name", flat=True)) == [group]
 

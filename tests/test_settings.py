@@ -88,3 +88,35 @@ def test_env_example_lists_every_variable_the_settings_read():
     listed = set(re.findall(r"^([A-Z_]+)=", example, flags=re.MULTILINE))
     assert read, "the pattern found no variables: the test would pass vacuously"
     assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
+
+
+def test_the_production_settings_pass_the_deployment_check(tmp_path):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        # the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; no server has it
+        if key
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "SECURE_SSL_REDIRECT",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
+    }
+    env.update(
+        SECRET_KEY="a-production-like-key-" + "k3Y9" * 12,
+        ALLOWED_HOSTS="tracker.example.org",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

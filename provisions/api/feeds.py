@@ -2,12 +2,14 @@
 researcher can follow a version, one provision (with its tags and links) or a tag in a reader."""
 
 import datetime
+import re
 
 from django.contrib.syndication.views import Feed
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from provisions.models import Assessment, Correspondence, Plan, Provision, Tag, split_label
 
@@ -15,14 +17,34 @@ LIMIT = 50
 VERBS = {"+": "added", "~": "changed", "-": "deleted"}
 
 
+# Characters XML 1.0 cannot carry: the feed generator raises on the control characters, which
+# stored text may hold, so they are replaced rather than turning the feed into a server error.
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(value):
+    return NOT_XML.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+class XmlSafeAtom1Feed(Atom1Feed):
+    """Atom whose every text (feed and entries alike) is made fit for XML first."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*map(_xml_text, args), **{k: _xml_text(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*map(_xml_text, args), **{k: _xml_text(v) for k, v in kwargs.items()})
+
+
 class TrackerFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtom1Feed
 
     def item_title(self, item):
         return item["title"]
 
     def item_description(self, item):
-        return item["description"]
+        # Atom's summary is declared HTML: stored text is escaped, so readers show it as text
+        return escape(item["description"])
 
     def item_link(self, item):
         return item["link"]

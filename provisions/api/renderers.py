@@ -3,6 +3,16 @@ serializer's order and lists of plain values joined in one cell."""
 
 from rest_framework_csv.renderers import CSVRenderer as LibraryCSVRenderer
 
+# A spreadsheet runs a cell that starts with one of these as a formula ("CSV injection"); such a
+# text gets a leading apostrophe, which spreadsheets hide and treat as "this is text".
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
 
 class CSVRenderer(LibraryCSVRenderer):
     def flatten_list(self, items):
@@ -22,4 +32,5 @@ class CSVRenderer(LibraryCSVRenderer):
             data = list(data)
             keys = (key for item in data for key in self.flatten_item(item))
             header = list(dict.fromkeys(keys))
-        return super().tablize(data, header=header, labels=labels)
+        for row in super().tablize(data, header=header, labels=labels):
+            yield [spreadsheet_safe(cell) for cell in row]
