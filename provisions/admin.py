@@ -32,6 +32,12 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     object_history_list_template = "admin/provisions/object_history_list.html"
 
+    def get_ordering(self, request):
+        # explicit, so that it survives the count annotations of some get_queryset()s: a
+        # grouped query drops the model's default ordering, and the autocomplete pages would
+        # then be cut from an unordered list (rows missed or repeated between pages)
+        return super().get_ordering(request) or self.model._meta.ordering
+
 
 @admin.register(Party)
 class PartyAdmin(HistoryAdmin):

@@ -8,6 +8,7 @@ from tests.factories import (
     CitationFactory,
     CorrespondenceFactory,
     PartyFactory,
+    PlanFactory,
     ProvisionFactory,
     TagFactory,
     ThemeFactory,
@@ -125,3 +126,36 @@ def test_a_save_that_loses_the_race_after_validation_is_refused_without_an_error
     assert "Someone else saved this provision" in response.content.decode()
     stored = Provision.objects.get(pk=provision.pk)
     assert (stored.text, stored.revision) == ("saved meanwhile", 2)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_autocomplete_pages_never_miss_or_repeat_a_row(editor_client, model, settings):
+    """The autocomplete paginates the admin's queryset: it must be ordered (some add counts,
+    and a grouped query loses the model's default ordering), and its pages must together hold
+    every row once."""
+    from django.contrib import admin
+
+    model_admin = admin.site._registry[model]
+    request = type("Request", (), {"user": None})()
+    assert model_admin.get_queryset(request).ordered, model.__name__
+    if model is not Provision:
+        return
+    plan = PlanFactory()
+    for number in range(1, 45):  # more than two pages of 20, listed against their numbers
+        ProvisionFactory(plan=plan, number=number, position=45 - number)
+    seen = []
+    url = reverse("admin:autocomplete")
+    for page in (1, 2, 3):
+        response = editor_client.get(
+            url,
+            {
+                "term": "",
+                "app_label": "provisions",
+                "model_name": "assessment",
+                "field_name": "provision",
+                "page": page,
+            },
+        )
+        assert response.status_code == 200
+        seen += [item["id"] for item in response.json()["results"]]
+    assert sorted(seen) == sorted(str(pk) for pk in Provision.objects.values_list("pk", flat=True))
