@@ -443,7 +443,29 @@ def test_list_query_count_does_not_grow_with_the_page(
         )
 
 
-def test_the_throttle_counts_per_window_and_says_when_to_come_back(rf, monkeypatch):
+@pytest.fixture(params=["local memory", "redis"])
+def throttle_cache(request, monkeypatch):
+    """Both counters: add/incr on any cache, one pipeline on Redis (a scratch database)."""
+    from provisions.api.throttling import AnonWindowThrottle
+
+    if request.param == "redis":
+        import redis
+
+        from tracker.cache import TrackerRedisCache
+
+        backend = TrackerRedisCache("redis://127.0.0.1:6379/13", {})
+        try:
+            backend.clear()
+        except redis.ConnectionError as error:
+            pytest.skip(f"no Redis on 127.0.0.1:6379 ({error}); .ci/run starts one")
+        monkeypatch.setattr(AnonWindowThrottle, "cache", backend)
+        yield backend
+        backend.clear()
+    else:
+        yield AnonWindowThrottle.cache
+
+
+def test_the_throttle_counts_per_window_and_says_when_to_come_back(rf, monkeypatch, throttle_cache):
     from provisions.api.throttling import AnonWindowThrottle
 
     monkeypatch.setattr(AnonWindowThrottle, "THROTTLE_RATES", {"anon": "2/minute"})
@@ -457,3 +479,9 @@ def test_the_throttle_counts_per_window_and_says_when_to_come_back(rf, monkeypat
     assert not throttle.allow_request(request, None)
     assert throttle.wait() == pytest.approx(0.5)
     assert throttle.allow_request(request, None)  # the next minute's window
+    # one counter per window (the minute from 60 s, then the one from 120 s), each expiring
+    assert throttle_cache.get("throttle_anon_127.0.0.1:1") == 3
+    assert throttle_cache.get("throttle_anon_127.0.0.1:2") == 1
+    if hasattr(throttle_cache._cache, "get_client"):
+        name = throttle_cache.make_and_validate_key("throttle_anon_127.0.0.1:2")
+        assert 0 < throttle_cache._cache.get_client(name).ttl(name) <= 60
