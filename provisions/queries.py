@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
 from provisions import caching, diffing
@@ -460,38 +461,35 @@ def _mark_words(text: str, words: list[str]) -> str:
     return pattern.sub(lambda m: f"{MATCH_START}{m.group()}{MATCH_STOP}", text)
 
 
+def _stored_vector() -> RawSQL:
+    """The weighted vector (text A, summary B) that PostgreSQL keeps in a generated column
+    (migration 0004): matched through its GIN index and ranked without parsing any text."""
+    from django.contrib.postgres.search import SearchVectorField
+
+    column = f'"{Provision._meta.db_table}"."search_vector"'
+    return RawSQL(column, [], output_field=SearchVectorField())
+
+
 def search(query: str) -> SearchResults:
     """Provisions of every version matching `query`, best first.
 
-    PostgreSQL: full-text search (websearch syntax, English stemming) ranked by SearchRank, with
-    text before summary. SQLite: every word must occur in the text or summary.
+    PostgreSQL: full-text search (websearch syntax, English stemming) over the stored vector,
+    ranked by SearchRank with text before summary; only the rows shown get a headline.
+    SQLite: every word must occur in the text or summary.
     """
     words = re.findall(r"\w[\w'’,.%$-]*", query)[:12]
     if not words:
         return SearchResults(query, [], 0)
     base = Provision.objects.select_related("plan")
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import (
-            SearchHeadline,
-            SearchQuery,
-            SearchRank,
-            SearchVector,
-        )
+        from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 
-        # one vector per column, matching the GIN indexes of migration 0003
-        text = SearchVector("text", config="english")
-        summary = SearchVector("summary", config="english")
         ts_query = SearchQuery(query, search_type="websearch", config="english")
-        matches = base.annotate(text_vector=text, summary_vector=summary).filter(
-            Q(text_vector=ts_query) | Q(summary_vector=ts_query)
-        )
+        matches = base.alias(search_vector=_stored_vector()).filter(search_vector=ts_query)
         total = matches.count()
-        weighted = SearchVector("text", weight="A", config="english") + SearchVector(
-            "summary", weight="B", config="english"
-        )
         hits = list(
             matches.annotate(
-                rank=SearchRank(weighted, ts_query),
+                rank=SearchRank(F("search_vector"), ts_query),
                 headline=SearchHeadline(
                     "text",
                     ts_query,

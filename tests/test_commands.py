@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
@@ -42,3 +44,20 @@ def test_roles_exist_with_their_permissions(django_user_model):
 def test_migrations_match_the_models():
     # exits non-zero (SystemExit) when a model change has no migration
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_build_archive_adds_linked_synthetic_versions_and_clears_them():
+    from provisions.models import Correspondence, Plan, Provision
+    from tests.factories import ProvisionFactory, TagFactory, ThemeFactory
+
+    real = ProvisionFactory(text="The ceiling is 600,000.")
+    ThemeFactory()
+    TagFactory()
+    call_command("build_archive", plans=3, provisions=2, stdout=io.StringIO())
+    synthetic = Plan.objects.filter(slug__startswith="synthetic-")
+    assert synthetic.count() == 3
+    assert Provision.objects.filter(plan__in=synthetic).count() == 6
+    assert Correspondence.objects.filter(later__plan__in=synthetic).count() == 4
+    call_command("build_archive", clear=True, stdout=io.StringIO())
+    assert not Plan.objects.filter(slug__startswith="synthetic-").exists()
+    assert list(Provision.objects.all()) == [real]

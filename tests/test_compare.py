@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from provisions import services
+from provisions import queries, services
 from provisions.models import Provision
 from tests.factories import (
     AssessmentFactory,
@@ -349,3 +349,22 @@ def test_version_options_escape_names_and_mark_the_chosen_one():
         '<option value="a">&lt;b&gt;A&lt;/b&gt; (Nov 2025)</option>'
         '<option value="b" selected>B&quot; onmouseover=&quot;x (Jan 2026)</option>'
     )
+
+
+def test_search_reads_the_stored_vector_and_parses_no_text_per_row(versions):
+    """PostgreSQL: matching and ranking use the generated column (migration 0004); the only
+    text parsed per query is the headline of the rows shown."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("full-text search is PostgreSQL's; SQLite matches words")
+    with CaptureQueriesContext(connection) as captured:
+        results = queries.search("armed forces")
+    assert results.total >= 1
+    for query in captured.captured_queries:
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + query["sql"])
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "to_tsvector" not in plan, plan
+        assert "search_vector" in plan, plan

@@ -9,8 +9,9 @@ predecessor, cites one of a pool of synthetic sources, and tags about one point 
 import datetime
 import itertools
 
+from django.apps import apps
 from django.core.management import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from provisions.models import (
     Assessment,
@@ -42,6 +43,14 @@ class Command(BaseCommand):
             if clear:
                 return
             self.build(plans, provisions)
+        if connection.vendor == "postgresql":
+            # as after any bulk load: the planner's statistics would otherwise describe the
+            # tables as they were (autovacuum catches up only later)
+            tables = [
+                model._meta.db_table for model in apps.get_app_config("provisions").get_models()
+            ]
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE " + ", ".join(map(connection.ops.quote_name, tables)))
         self.stdout.write(f"Added {plans} synthetic versions of {provisions} provisions each.")
 
     def build(self, plan_count: int, per_plan: int):
