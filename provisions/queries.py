@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -337,23 +337,29 @@ SCORE_COLUMNS = {
 @dataclass
 class Scorecard:
     themes: list[Theme]
-    columns: list[Comparison]  # one comparison per version that has a base
+    columns: list[Comparison]  # one comparison per version of this page that has a base
     cells: dict[tuple[str, int], dict[str, int]]  # (theme slug, right plan pk) -> counts
+    page: Page  # of the versions that have a base (or of all but the baseline)
 
     def cell(self, theme: str, plan_pk: int) -> dict[str, int]:
         return self.cells.get((theme, plan_pk), dict.fromkeys(SCORE_COLUMNS, 0))
 
 
-def scorecard(*, baseline: Plan | None = None) -> Scorecard:
+SCORE_PAGE = 25  # versions per page: each column is a whole comparison
+
+
+def scorecard(*, baseline: Plan | None = None, page_number=1) -> Scorecard:
     """Themes x versions: points kept, modified, removed, added relative to each version's base
-    (the version it is based on, or the reader's baseline)."""
-    plans = list(Plan.objects.select_related("based_on").order_by("presented_on", "slug"))
+    (the version it is based on, or the reader's baseline), one page of versions at a time: an
+    archive of a thousand versions would otherwise compare them all on one request."""
+    plans = Plan.objects.select_related("based_on").order_by("presented_on", "slug")
     pairs = []
     for plan in plans:
         base = baseline or plan.based_on
         if base is not None and base.pk != plan.pk:
             pairs.append((base, plan))
-    columns = comparisons(pairs) if pairs else []
+    page = Paginator(pairs, SCORE_PAGE).get_page(page_number)
+    columns = comparisons(list(page.object_list)) if pairs else []
     cells: dict[tuple[str, int], dict[str, int]] = {}
     for column in columns:
         for theme, by_relation in column.summary["by_theme"].items():
@@ -361,7 +367,7 @@ def scorecard(*, baseline: Plan | None = None) -> Scorecard:
                 name: sum(by_relation[r] for r in relations)
                 for name, relations in SCORE_COLUMNS.items()
             }
-    return Scorecard(list(themes()), columns, cells)
+    return Scorecard(list(themes()), columns, cells, page)
 
 
 @dataclass

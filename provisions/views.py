@@ -231,7 +231,7 @@ def scorecard(request):
         if not slug_re.match(slug):  # not a slug (a NUL would be a database error) names nothing
             raise Http404("No such version.")
         baseline = get_object_or_404(Plan, slug=slug)
-    card = queries.scorecard(baseline=baseline)
+    card = queries.scorecard(baseline=baseline, page_number=request.GET.get("page", 1))
     context = {
         "card": card,
         "baseline": baseline,

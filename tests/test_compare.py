@@ -278,6 +278,29 @@ def test_scorecard_counts_per_theme_and_version_and_links_to_the_comparison(clie
     assert client.get(reverse("provisions:scorecard"), {"baseline": "nope"}).status_code == 404
 
 
+def test_scorecard_compares_one_page_of_versions_at_a_time(client, monkeypatch):
+    """A thousand versions would be a thousand comparisons on one request: pages of them."""
+    monkeypatch.setattr(queries, "SCORE_PAGE", 2)
+    first = previous = PlanFactory(slug="v0")
+    for n in range(1, 6):
+        previous = PlanFactory(slug=f"v{n}", based_on=previous)
+    url = reverse("provisions:scorecard")
+    pages = [client.get(url, {"page": n}) for n in (1, 2, 3)]
+    assert [[c.right.slug for c in p.context["card"].columns] for p in pages] == [
+        ["v1", "v2"],
+        ["v3", "v4"],
+        ["v5"],
+    ]
+    assert "page=2" in pages[0].content.decode() and "page=1" not in pages[0].content.decode()
+    # a page that is not a number, or past the end, shows the first or the last page
+    assert client.get(url, {"page": "x"}).context["card"].columns[0].right.slug == "v1"
+    assert client.get(url, {"page": 99}).context["card"].columns[0].right.slug == "v5"
+    # against a baseline, every other version is a column, and the pages keep the baseline
+    rebased = client.get(url, {"baseline": first.slug})
+    assert rebased.context["card"].page.paginator.count == 5
+    assert f"baseline={first.slug}&amp;page=2" in rebased.content.decode()
+
+
 def test_hostile_text_is_inert_on_every_analyst_page(client, versions):
     for provision in Provision.objects.all():
         provision.text = f"{provision.text} {HOSTILE}"
