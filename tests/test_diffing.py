@@ -1,10 +1,12 @@
 """The pure diff module: examples for each relation and flag, and properties."""
 
 import ast
+import html
 import re
 from pathlib import Path
 
 from django.template import Context, Template
+from django.utils.html import escape
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -113,6 +115,25 @@ def test_rendering_never_lets_markup_through(old_parts, new_parts):
         html = render(word_diff(old, new), side)
         stripped = ALLOWED_MARKUP.sub("", html)
         assert "<" not in stripped, html
+
+
+SCREEN_READER_TEXT = re.compile(r'<span class="sr-only">[^<]*</span>')
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.one_of(HOSTILE, st.text()), max_size=4),
+    st.lists(st.one_of(HOSTILE, st.text()), max_size=4),
+)
+def test_rendering_escapes_each_text_exactly_once(old_parts, new_parts):
+    """What a reader sees of one side is that side's text, character for character: nothing
+    dropped, nothing escaped twice (&amp;lt;), Django's escaping to the letter."""
+    old, new = " ".join(old_parts), " ".join(new_parts)
+    runs = word_diff(old, new)
+    for side, text in (("old", old), ("new", new)):
+        shown = ALLOWED_MARKUP.sub("", SCREEN_READER_TEXT.sub("", render(runs, side)))
+        assert html.unescape(shown) == text
+        assert shown == "".join(escape(run.old if side == "old" else run.new) for run in runs)
 
 
 # --- alignment -----------------------------------------------------------------------------
