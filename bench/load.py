@@ -45,13 +45,16 @@ MIX = [
     f"/plans/{LEFT}/6/",
     f"/plans/{RIGHT}/4/",
     f"/compare/{LEFT}/{RIGHT}/",
-    f"/compare/{LEFT}/{RIGHT}/?changes=on",
+    f"/compare/{LEFT}/{RIGHT}/?changes_only=on",
     "/search/?q=troops",
     "/search/?q=security+guarantees",
+    # a new address every time: never in the page cache, rendered from the database under load
+    "/search/?q=troops+ceiling&n={n}",
     "/scorecard/",
     "/api/plans/",
     "/api/provisions/?page_size=100",
     f"/api/plans/{LEFT}/provisions/",
+    "/api/provisions/?page_size=20&ordering=-revision&n={n}",
     f"/api/compare/?left={LEFT}&right={RIGHT}",
     "/api/schema/",
     "/healthz",
@@ -63,6 +66,7 @@ local paths = {%s}
 local threads = {}
 function setup(thread)
   table.insert(threads, thread)
+  thread:set("id", #threads)
 end
 function init(args)
   i = 0
@@ -70,7 +74,8 @@ function init(args)
 end
 function request()
   i = i %% #paths + 1
-  return wrk.format("GET", paths[i])
+  n = (n or 0) + 1
+  return wrk.format("GET", (paths[i]:gsub("{n}", tostring(n) .. "-" .. tostring(id))))
 end
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
@@ -110,7 +115,7 @@ def main() -> int:
         wait_for(base + "/healthz")
         for _ in range(3):  # warm both workers
             for path in MIX:
-                urllib.request.urlopen(base + path, timeout=60).read()
+                urllib.request.urlopen(base + path.replace("{n}", "warm"), timeout=60).read()
         rss_start = worker_rss_mb(server.pid)
         started = time.time()
         out = subprocess.run(
