@@ -51,6 +51,22 @@ def pytest_configure(config):
     settings.STATIC_ROOT.mkdir(exist_ok=True)
 
 
+def pytest_collection_modifyitems(items):
+    """Every transactional test must use serialized_rollback. A flush without it re-creates
+    content types and permissions (post_migrate) under new ids, and the next test that does
+    restore the migrated data (the browser tests) then fails on duplicate content types."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
+        ):
+            raise pytest.UsageError(
+                f"{item.nodeid}: use django_db(transaction=True, serialized_rollback=True)"
+            )
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle counters, cached comparisons and pages live in the cache: start every test clean

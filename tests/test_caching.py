@@ -34,7 +34,7 @@ def test_an_anonymous_repeat_is_served_from_the_cache(
     assert "no-cache" in again["Cache-Control"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_edit_shows_at_once(client, stamp_mode):
     provision = ProvisionFactory(text="The ceiling is 600,000.")
     url = provision.get_absolute_url()
@@ -48,7 +48,7 @@ def test_an_edit_shows_at_once(client, stamp_mode):
     assert "800,000" in client.get(provision.plan.get_absolute_url()).content.decode()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_edit_to_a_related_row_shows_at_once(client, stamp_mode):
     provision = ProvisionFactory()
     url = provision.get_absolute_url()

@@ -127,7 +127,7 @@ def closed_port() -> int:
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="a server to be unreachable: PostgreSQL only"
 )
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_unreachable_server_answers_503_within_seconds(client):
     port = connection.settings_dict["PORT"]
     connection.close()

@@ -22,6 +22,30 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(skip)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_rollback_under_playwright(django_db_setup, django_db_blocker):
+    """Make serialized_rollback work in these tests.
+
+    Playwright's sync API runs an event loop in the test thread, and from then on Django's
+    database handles are per context (asgiref), not per thread: the tests get a new connection
+    object, without the serialized contents that the test database was created with, and
+    serialized_rollback silently restores nothing. The groups made by migrations were then
+    gone for any browser test after a flush. This runs before Playwright starts (autouse
+    session fixtures come first) and makes the contents visible to every connection object.
+    """
+    from django.db import connections
+
+    classes = set()
+    for connection in connections.all():
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            type(connection)._test_serialized_contents = contents
+            classes.add(type(connection))
+    yield
+    for cls in classes:
+        del cls._test_serialized_contents
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {
