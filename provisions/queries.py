@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from provisions import caching, diffing
@@ -29,19 +30,30 @@ from provisions.models import (
 
 
 def plan_timeline() -> QuerySet[Plan]:
-    """Every version in date order, with its counts of points and sub-points, and its parties."""
+    """Every version in date order, with its counts of points and sub-points, and its parties.
+
+    The counts are correlated subqueries, so a page of versions counts its own provisions only
+    (a join and GROUP BY over every provision made a page of the API's plan list cost 125 ms at
+    1,000 versions), and counting the versions needs no join at all."""
+    points = Provision.objects.filter(plan=OuterRef("pk"))
     return (
         Plan.objects.select_related("based_on")
         .prefetch_related("parties")
         .annotate(
-            point_count=Count("provisions", filter=Q(provisions__sub=""), distinct=True),
-            subpoint_count=Count("provisions", filter=~Q(provisions__sub=""), distinct=True),
-            assessed_count=Count(
-                "provisions", filter=Q(provisions__assessments__isnull=False), distinct=True
+            point_count=_count(points.filter(sub="")),
+            subpoint_count=_count(points.exclude(sub="")),
+            assessed_count=_count(
+                points.filter(Exists(Assessment.objects.filter(provision=OuterRef("pk"))))
             ),
         )
         .order_by("presented_on", "slug")
     )
+
+
+def _count(provisions: QuerySet[Provision]) -> Coalesce:
+    """The number of provisions in a subquery correlated on the plan (0 for none)."""
+    counted = provisions.order_by().values("plan").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n")), 0)
 
 
 TIMELINE_PAGE = 50
