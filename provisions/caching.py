@@ -104,7 +104,7 @@ class PageCacheMiddleware:
         if not _cacheable_request(request):
             return self.get_response(request)
         key = _page_key(request)
-        stamp = dataset_stamp()
+        stamp = _stamp_counting(request)
         entry = _recent.get(key, stamp)
         if entry is None:
             entry = cache.get(key)
@@ -215,6 +215,30 @@ def _revalidate(response) -> None:
     an edit shows at once. The page differs for a logged-in reader."""
     patch_cache_control(response, no_cache=True)
     patch_vary_headers(response, ("Cookie",))
+
+
+def _stamp_counting(request) -> str:
+    """The dataset stamp. An anonymous API request is also counted against the throttle in the
+    same Redis round trip (where both live in Redis): a cached API response then costs one
+    round trip, like a page, instead of two. The throttle finds the count on the request."""
+    throttles = api_settings.DEFAULT_THROTTLE_CLASSES
+    redis = getattr(cache, "_cache", None)
+    if (
+        settings.DATASET_STAMP != "cache"
+        or not request.path.startswith("/api/")
+        or not hasattr(redis, "get_client")
+        or len(throttles) != 1
+        or not hasattr(throttles[0], "count_in")
+    ):
+        return dataset_stamp()
+    throttle = throttles[0]()
+    pipeline = redis.get_client(write=True).pipeline(transaction=False)
+    pipeline.get(cache.make_and_validate_key(GENERATION_KEY))
+    counted = throttle.count_in(pipeline, request)
+    results = pipeline.execute()
+    if counted:
+        throttle.keep_count(request, results[-1])
+    return str(_generation(None if results[0] is None else int(results[0])))
 
 
 def _throttle_allows(request) -> bool:

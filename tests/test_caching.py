@@ -115,6 +115,42 @@ def test_a_cached_api_response_still_counts_against_the_throttle(client, stamp_m
     assert statuses == [200, 200, 200, 429, 429]
 
 
+def test_on_redis_the_stamp_and_the_count_share_a_round_trip_and_count_once(
+    client, settings, monkeypatch
+):
+    """The production setup: stamp and throttle in Redis. A cached API response costs one
+    round trip, and a request rendered by the view is not counted a second time there."""
+    import redis
+
+    from provisions.api.throttling import AnonWindowThrottle
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "tracker.cache.TrackerRedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/13",
+        }
+    }
+    settings.DATASET_STAMP = "cache"
+    try:
+        cache.clear()
+    except redis.ConnectionError as error:
+        pytest.skip(f"no Redis on 127.0.0.1:6379 ({error}); .ci/run starts one")
+    monkeypatch.setattr(AnonWindowThrottle, "THROTTLE_RATES", {"anon": "3/minute"})
+    PlanFactory()
+    url = reverse("api:plan-list")
+    round_trips = []
+    execute = redis.client.Pipeline.execute
+    monkeypatch.setattr(
+        redis.client.Pipeline,
+        "execute",
+        lambda self, *a, **k: round_trips.append(len(self.command_stack)) or execute(self, *a, **k),
+    )
+    statuses = [client.get(url).status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]  # a miss, two hits, then the rate is spent
+    assert round_trips == [3] * 5  # GET stamp + SET NX + INCR, once per request
+    cache.clear()
+
+
 def test_responses_that_set_a_cookie_or_use_the_session_are_not_cached(rf: RequestFactory):
     request = rf.get("/plans/x/")
     with_cookie = HttpResponse("x")

@@ -8,10 +8,13 @@ of the next: at most twice the rate over a short stretch, which is enough for a 
 
 On Redis the counter is created and incremented in one round trip (a pipeline); the throttle
 runs on every anonymous API request, cached ones included, so its round trips were about half
-of a cached response's time. Other caches use add() and incr().
+of a cached response's time. The page cache goes further and counts the request in the same
+round trip as its stamp read (`count_in`). Other caches use add() and incr().
 """
 
 from rest_framework.throttling import AnonRateThrottle
+
+COUNTED = "_anon_window_count"  # a request already counted in this window keeps its count here
 
 
 class AnonWindowThrottle(AnonRateThrottle):
@@ -23,11 +26,29 @@ class AnonWindowThrottle(AnonRateThrottle):
             return True
         now = self.timer()
         window = int(now // self.duration)
-        count = self.count(f"{key}:{window}")
+        count = getattr(request, COUNTED, None)  # counted with the stamp (caching.py)
+        if count is None:
+            count = self.count(f"{key}:{window}")
         if count > self.num_requests:
             self.wait_seconds = (window + 1) * self.duration - now
             return False
         return True
+
+    def count_in(self, pipeline, request) -> bool:
+        """Queue this request's count on a Redis pipeline that is about to run anyway (the page
+        cache's stamp read); `keep_count` then hands the result to `allow_request`. False when
+        the request is not counted (no rate, or not anonymous)."""
+        key = self.get_cache_key(request, None) if self.rate is not None else None
+        if key is None:
+            return False
+        name = self.cache.make_and_validate_key(f"{key}:{int(self.timer() // self.duration)}")
+        pipeline.set(name, 0, ex=self.duration, nx=True)
+        pipeline.incr(name)
+        return True
+
+    @staticmethod
+    def keep_count(request, count: int) -> None:
+        setattr(request, COUNTED, count)
 
     def count(self, key: str) -> int:
         """Add one request to the window's counter and return the new count."""
