@@ -335,6 +335,28 @@ def test_permission_matrix_for_writes(request, data, who, route, expected):
     assert response.status_code == expected, response.json()
 
 
+@pytest.mark.parametrize("route", list(WRITES))
+def test_write_responses_carry_every_field_the_schema_requires(editor, data, route):
+    """A created or partly updated object comes back whole, as the schema promises (the
+    authenticated fuzzing found a new plan without its point counts, and an assessment with no
+    author losing its "author" on a PATCH)."""
+    schema = APIClient().get(reverse("api:schema"), {"format": "json"}).json()
+    component = {"assessment": "Assessment", "correspondence": "Correspondence",
+                 "source": "Source", "plan": "Plan"}[route]  # fmt: skip
+    required = set(schema["components"]["schemas"][component]["required"])
+    client = token_client(editor)
+    created = client.post(reverse(f"api:{route}-list"), WRITES[route](data), format="json")
+    assert created.status_code == 201, created.json()
+    assert required <= set(created.json()), required - set(created.json())
+    lookup = created.json()["slug"] if route == "plan" else created.json()["id"]
+    patched = client.patch(reverse(f"api:{route}-detail", args=[lookup]), {}, format="json")
+    assert patched.status_code == 200, patched.json()
+    assert required <= set(patched.json()), required - set(patched.json())
+    if route == "assessment":  # one no one is recorded as the author of
+        unsigned = reverse("api:assessment-detail", args=[Assessment.objects.get(author=None).pk])
+        assert client.patch(unsigned, {}, format="json").json()["author"] is None
+
+
 def test_analysts_cannot_change_provision_text(analyst, data):
     url = reverse("api:plan-provision-detail", args=["left-plan", "6"])
     response = token_client(analyst).patch(url, {"text": "x"}, HTTP_IF_MATCH='"1"')

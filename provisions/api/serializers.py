@@ -135,9 +135,9 @@ class AssessmentSerializer(serializers.ModelSerializer):
     source = serializers.PrimaryKeyRelatedField(
         queryset=Source.objects.all(), required=False, allow_null=True
     )
-    author = serializers.CharField(
-        source="author.username", read_only=True, allow_null=True, default=None
-    )
+    # null when no one is recorded (the curated dataset); no default, which a partial update
+    # would take as "leave the field out of the response"
+    author = serializers.CharField(source="author.username", read_only=True, allow_null=True)
 
     class Meta:
         model = Assessment

@@ -226,6 +226,19 @@ class PlanViewSet(TrackerViewSet):
             return serializers.PlanDetailSerializer
         return serializers.PlanSerializer
 
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        self._with_counts(serializer)
+
+    def perform_update(self, serializer):
+        super().perform_update(serializer)
+        self._with_counts(serializer)
+
+    def _with_counts(self, serializer):
+        """A write answers with the version as a read shows it: its point counts are
+        annotations, which the saved instance does not carry."""
+        serializer.instance = queries.plan_timeline().get(pk=serializer.instance.pk)
+
 
 PROVISION_EXAMPLE = OpenApiExample(
     "The 28-point plan, point 6",
