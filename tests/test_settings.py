@@ -10,22 +10,21 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# what the settings read, and what the browser tests set in this process (no server has it)
+SETTINGS_VARIABLES = {
+    "DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "REDIS_URL", "SECURE_SSL_REDIRECT",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}  # fmt: skip
+
+
+def clean_environment(**env) -> dict:
+    """This process's environment without the variables above, plus `env`."""
+    return {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES} | env
+
+
 def load_settings(**env):
     """Import tracker.settings in a fresh interpreter with exactly these variables set."""
-    clean = {
-        key: value
-        for key, value in os.environ.items()
-        if key
-        not in {
-            "DEBUG",
-            "SECRET_KEY",
-            "DATABASE_URL",
-            "ALLOWED_HOSTS",
-            "REDIS_URL",
-            "SECURE_SSL_REDIRECT",
-        }
-    }
-    clean.update(env)
+    clean = clean_environment(**env)
     code = (
         "import django.conf, json; from tracker import settings as s; "
         "print(json.dumps({'debug': s.DEBUG, 'hosts': s.ALLOWED_HOSTS, "
@@ -91,21 +90,7 @@ def test_env_example_lists_every_variable_the_settings_read():
 
 
 def test_the_production_settings_pass_the_deployment_check(tmp_path):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        # the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; no server has it
-        if key
-        not in {
-            "DEBUG",
-            "SECRET_KEY",
-            "DATABASE_URL",
-            "REDIS_URL",
-            "SECURE_SSL_REDIRECT",
-            "DJANGO_ALLOW_ASYNC_UNSAFE",
-        }
-    }
-    env.update(
+    env = clean_environment(
         SECRET_KEY="a-production-like-key-" + "k3Y9" * 12,
         ALLOWED_HOSTS="tracker.example.org",
         DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
