@@ -27,9 +27,97 @@ from provisions.models import (
 )
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
-    """simple-history's who/when/revert, with each change shown as a word diff."""
+class CuratedForm(forms.ModelForm):
+    """Carries the revision the user opened, so that a save from a stale page is refused: the
+    user's input stays in the form, and each field a colleague changed meanwhile shows their
+    value beside it."""
 
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # an inline row the user did not touch is not saved, so it need not be current either
+    check_unchanged = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.instance._state.adding:
+            # the stored revision, not the instance's: a revert form starts from an old instance
+            stored = type(self.instance)._default_manager.filter(pk=self.instance.pk)
+            self.fields["base_revision"].initial = stored.values_list("revision", flat=True).first()
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk or self.instance._state.adding:
+            return cleaned
+        if not self.check_unchanged and not self.has_changed():
+            return cleaned
+        base = cleaned.get("base_revision")
+        if base is None:
+            raise ValidationError("The page is missing the revision it was opened at; reload it.")
+        try:
+            services.check_revision(obj=self.instance, revision=base)
+        except services.StaleRevision as error:
+            self._show_theirs(error.current)
+            raise
+        return cleaned
+
+    def _show_theirs(self, current) -> None:
+        for name in list(self.cleaned_data):
+            field = current._meta.get_field(name) if name != "base_revision" else None
+            if field is None or not getattr(field, "editable", False):
+                continue
+            theirs, yours = _comparable(field, current, self.cleaned_data[name])
+            if theirs != yours:
+                self.add_error(name, f"Saved meanwhile as: \u201c{_shown(field, current)}\u201d")
+
+
+def _comparable(field, current, submitted):
+    if field.many_to_many:
+        return {o.pk for o in field.value_from_object(current)}, {o.pk for o in submitted or []}
+    if field.is_relation:
+        return field.value_from_object(current), getattr(submitted, "pk", submitted)
+    return field.value_from_object(current), submitted
+
+
+def _shown(field, current) -> str:
+    if field.many_to_many:
+        return ", ".join(str(o) for o in field.value_from_object(current)) or "(none)"
+    if field.is_relation:
+        return str(getattr(current, field.name) or "(none)")
+    if field.choices:
+        return str(getattr(current, f"get_{field.name}_display")())
+    value = field.value_from_object(current)
+    return "(empty)" if value in ("", None) else str(value)
+
+
+class CuratedInlineForm(CuratedForm):
+    check_unchanged = False
+
+
+class CuratedInlineFormSet(forms.BaseInlineFormSet):
+    """Rows marked for deletion that others' work depends on are refused before anything is
+    written, with the reason."""
+
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            if form.instance.pk and (refusal := services.delete_refusal(form.instance)):
+                raise ValidationError(refusal.messages)
+
+
+class CuratedInline(admin.TabularInline):
+    form = CuratedInlineForm
+    formset = CuratedInlineFormSet
+    extra = 0
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return [*fields, "base_revision"] if "base_revision" not in fields else fields
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's who/when/revert, with each change shown as a word diff; every write
+    through `services`, guarded by the revision the user opened."""
+
+    form = CuratedForm
     object_history_list_template = "admin/provisions/object_history_list.html"
 
     def get_ordering(self, request):
@@ -37,6 +125,67 @@ class HistoryAdmin(SimpleHistoryAdmin):
         # grouped query drops the model's default ordering, and the autocomplete pages would
         # then be cut from an unordered list (rows missed or repeated between pages)
         return super().get_ordering(request) or self.model._meta.ordering
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "revision", "modified_at"]
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or services.may_change(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or services.may_change(request.user, obj))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (services.StaleRevision, services.InUse):
+            # a colleague's save landed between this form's checks and its write; the
+            # transaction rolled back. Validate again: the form now reports the change, with
+            # the user's input kept.
+            if request.method != "POST":
+                raise
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if not change and isinstance(obj, Assessment | Correspondence):
+            obj.author = request.user
+        revision = form.cleaned_data.get("base_revision") if change else None
+        services.record_save(obj=obj, revision=revision, user=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        # sorts the forms into new, changed and deleted objects (which the admin's change
+        # message reads too) without writing anything; then each goes through the guard
+        formset.save(commit=False)
+        deleted = {id(obj) for obj in formset.deleted_objects}
+        for inline_form in formset.forms:
+            obj = inline_form.instance
+            revision = inline_form.cleaned_data.get("base_revision")
+            if id(obj) in deleted:
+                services.record_delete(obj=obj, revision=revision, user=request.user)
+                continue
+            if inline_form in formset.deleted_forms or not inline_form.has_changed():
+                continue
+            obj = inline_form.save(commit=False)
+            if obj.pk is None and isinstance(obj, Assessment | Correspondence):
+                obj.author = request.user
+            services.record_save(obj=obj, revision=revision if obj.pk else None,
+                                 user=request.user)  # fmt: skip
+            inline_form.save_m2m()
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        refusals = [services.delete_refusal(obj) for obj in objs]
+        protected = [*protected, *(refusal.messages[0] for refusal in refusals if refusal)]
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        services.record_delete(obj=obj, revision=obj.revision, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.record_delete(obj=obj, revision=obj.revision, user=request.user)
 
 
 @admin.register(Party)
@@ -61,11 +210,7 @@ class TagAdmin(HistoryAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class ProvisionForm(forms.ModelForm):
-    """Carries the revision the editor started from, so a stale save can be refused."""
-
-    base_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
+class ProvisionForm(CuratedForm):
     class Meta:
         model = Provision
         fields = [
@@ -73,41 +218,20 @@ class ProvisionForm(forms.ModelForm):
             "themes", "note",
         ]  # fmt: skip
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            # the stored revision, not the instance's: a revert form starts from an old instance
-            stored = Provision.objects.filter(pk=self.instance.pk).values_list(
-                "revision", flat=True
-            )
-            self.fields["base_revision"].initial = stored.first()
 
-    def clean(self):
-        cleaned = super().clean()
-        base = cleaned.get("base_revision")
-        if self.instance.pk and base is None:
-            raise ValidationError("The page is missing the revision it was opened at; reload it.")
-        if self.instance.pk:
-            services.provision_check_revision(provision=self.instance, revision=base)
-        return cleaned
-
-
-class ProvisionInline(admin.TabularInline):
+class ProvisionInline(CuratedInline):
     model = Provision
-    form = ProvisionForm
-    fields = ["number", "sub", "position", "text", "wording", "themes", "base_revision"]
+    fields = ["number", "sub", "position", "text", "wording", "themes"]
     autocomplete_fields = ["themes"]
     ordering = ["position", "number", "sub"]
     show_change_link = True
-    extra = 0
 
 
-class PlanCitationInline(admin.TabularInline):
+class PlanCitationInline(CuratedInline):
     model = Citation
     fk_name = "plan"
     fields = ["source", "locator", "reading", "note"]
     autocomplete_fields = ["source"]
-    extra = 0
 
 
 @admin.register(Plan)
@@ -129,27 +253,6 @@ class PlanAdmin(HistoryAdmin):
     @admin.display(description="points", ordering="point_count")
     def points(self, plan):
         return plan.point_count
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not Provision:
-            return super().save_formset(request, form, formset, change)
-        # provisions go through the service: revision guard and history user
-        # sorts the forms into new, changed and deleted objects (which the admin's change
-        # message reads too) without writing anything
-        formset.save(commit=False)
-        for deleted in formset.deleted_objects:
-            deleted.delete()
-        for inline_form in formset.forms:
-            if inline_form in formset.deleted_forms or not inline_form.has_changed():
-                continue
-            provision = inline_form.save(commit=False)
-            provision.plan = form.instance
-            services.provision_save(
-                provision=provision,
-                revision=inline_form.cleaned_data.get("base_revision"),
-                user=request.user,
-            )
-            inline_form.save_m2m()
 
     @admin.action(description="Suggest links to the version it is based on", permissions=["change"])
     def suggest_links(self, request, queryset):
@@ -209,27 +312,24 @@ class PlanAdmin(HistoryAdmin):
         return render(request, "admin/provisions/plan/import.html", context)
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(CuratedInline):
     model = Citation
     fk_name = "provision"
     fields = ["source", "locator", "excerpt", "reading", "note"]
     autocomplete_fields = ["source"]
-    extra = 0
 
 
-class AssessmentInline(admin.TabularInline):
+class AssessmentInline(CuratedInline):
     model = Assessment
     fields = ["tag", "rationale", "source", "status"]
     autocomplete_fields = ["tag", "source"]
-    extra = 0
 
 
-class SuccessorInline(admin.TabularInline):
+class SuccessorInline(CuratedInline):
     model = Correspondence
     fk_name = "earlier"
     fields = ["later", "relation", "status", "note"]
     autocomplete_fields = ["later"]
-    extra = 0
     verbose_name = "link to a later version"
     verbose_name_plural = "links to later versions"
 
@@ -266,7 +366,6 @@ class ProvisionAdmin(HistoryAdmin):
     list_select_related = ["plan"]
     search_fields = ["text", "summary", "plan__slug", "plan__short_name"]
     autocomplete_fields = ["plan", "themes"]
-    readonly_fields = ["revision"]
     inlines = [CitationInline, AssessmentInline, PredecessorInline, SuccessorInline]
     actions = ["tag_selected"]
 
@@ -293,20 +392,6 @@ class ProvisionAdmin(HistoryAdmin):
     @admin.display(description="sources", ordering="citation_count")
     def citations(self, provision):
         return provision.citation_count
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        # A save that loses the race between the form's check and the write is refused by the
-        # service; the admin's transaction has rolled back, so report it instead of a 500.
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except services.StaleRevision as error:
-            self.message_user(request, error.messages[0], level=messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
-    def save_model(self, request, obj, form, change):
-        services.provision_save(
-            provision=obj, revision=form.cleaned_data.get("base_revision"), user=request.user
-        )
 
     def has_tag_permission(self, request):
         return request.user.has_perm("provisions.add_assessment")
@@ -335,12 +420,11 @@ class ProvisionAdmin(HistoryAdmin):
         return render(request, "admin/provisions/provision/tag_many.html", context)
 
 
-class SourceCitationInline(admin.TabularInline):
+class SourceCitationInline(CuratedInline):
     model = Citation
     fk_name = "source"
     fields = ["provision", "plan", "locator", "reading"]
     autocomplete_fields = ["provision", "plan"]
-    extra = 0
 
 
 @admin.register(Source)
@@ -395,24 +479,20 @@ class AssessmentAdmin(ReviewActions, HistoryAdmin):
     list_select_related = ["provision__plan", "tag", "source", "author"]
     search_fields = ["rationale", "provision__text"]
     autocomplete_fields = ["provision", "tag", "source"]
-    readonly_fields = ["author", "created_at"]
+    readonly_fields = ["author", "created_at", "modified_by"]
     actions = ["confirm_selected", "reject_selected"]
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.author = request.user
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(Correspondence)
 class CorrespondenceAdmin(ReviewActions, HistoryAdmin):
-    """Also the review screen: filter by status "suggested", change relation or status in the
-    list, or confirm / reject the selection."""
+    """Also the review screen: filter by status "suggested", then confirm or reject the
+    selection (or open one to change its relation). Not editable in the list: a list row
+    cannot carry the revision it was shown at, so it could overwrite a colleague's edit."""
 
-    list_display = ["earlier", "later", "relation", "status", "note"]
-    list_editable = ["relation", "status"]
+    list_display = ["earlier", "later", "relation", "status", "note", "author"]
     list_filter = ["status", "relation", "later__plan"]
     list_select_related = ["earlier__plan", "later__plan"]
     search_fields = ["note", "earlier__text", "later__text"]
     autocomplete_fields = ["earlier", "later"]
+    readonly_fields = ["author", "modified_by"]
     actions = ["confirm_selected", "reject_selected"]

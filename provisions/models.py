@@ -34,12 +34,54 @@ def display_label(label: str, *, numbered: bool, confirmed: bool) -> str:
     return label if confirmed else f"{label}?"
 
 
+class Curated(models.Model):
+    """A row people edit: every save moves `revision` on, so a save or delete made from a stale
+    copy can be refused (services.claim_revision), and `modified_at` says when it last changed."""
+
+    revision = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Goes up on every save; stale saves are refused."
+    )
+    modified_at = models.DateTimeField(
+        auto_now=True, db_index=True, help_text="When this row was last saved."
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Authored(Curated):
+    """Someone's own work (an analyst's assessment or link): they may change and delete it,
+    editors may change anyone's (services.may_change)."""
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="%(class)ss",
+        editable=False,
+        help_text="Who made it (empty for the curated dataset).",
+    )
+    modified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="Who changed it last.",
+    )
+
+    class Meta:
+        abstract = True
+
+
 class SlugManager(models.Manager):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
 
-class Party(models.Model):
+class Party(Curated):
     class Kind(models.TextChoices):
         STATE = "state", "State"
         BLOC = "bloc", "Bloc or group of states"
@@ -64,7 +106,7 @@ class Party(models.Model):
         return (self.slug,)
 
 
-class Theme(models.Model):
+class Theme(Curated):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
@@ -82,7 +124,7 @@ class Theme(models.Model):
         return (self.slug,)
 
 
-class Tag(models.Model):
+class Tag(Curated):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
@@ -101,7 +143,7 @@ class Tag(models.Model):
         return (self.slug,)
 
 
-class Plan(models.Model):
+class Plan(Curated):
     """One version of a peace plan, e.g. the US–Russia 28-point plan of November 2025."""
 
     class Status(models.TextChoices):
@@ -138,6 +180,12 @@ class Plan(models.Model):
     parties = models.ManyToManyField(Party, blank=True, related_name="plans")
     summary = models.TextField(blank=True)
     note = models.TextField(blank=True, help_text="Provenance, disputes, what is unconfirmed.")
+    withdrawn = models.BooleanField(
+        default=False,
+        help_text="Withdrawn from the record (instead of deleted): its pages still answer, "
+        "marked withdrawn, but it leaves the pickers and the default lists.",
+    )
+    withdrawn_reason = models.TextField(blank=True, help_text="Why it was withdrawn.")
 
     history = HistoricalRecords(m2m_fields=[parties])
     objects = SlugManager()
@@ -162,6 +210,8 @@ class Plan(models.Model):
     def clean(self):
         if self.based_on_id and self.based_on_id == self.pk:
             raise ValidationError({"based_on": "A version cannot be based on itself."})
+        if self.withdrawn and not self.withdrawn_reason.strip():
+            raise ValidationError({"withdrawn_reason": "Say why the version is withdrawn."})
 
 
 class ProvisionManager(models.Manager):
@@ -173,7 +223,7 @@ class ProvisionManager(models.Manager):
         return self.get(plan__slug=plan_slug, number=number, sub=sub)
 
 
-class Provision(models.Model):
+class Provision(Curated):
     """One numbered point of a plan version ("10" or "10c")."""
 
     class Wording(models.TextChoices):
@@ -194,10 +244,6 @@ class Provision(models.Model):
     summary = models.CharField(max_length=200, blank=True)
     themes = models.ManyToManyField(Theme, blank=True, related_name="provisions")
     note = models.TextField(blank=True, help_text="Variants, doubts, what is unconfirmed.")
-    revision = models.PositiveIntegerField(
-        default=1, editable=False, help_text="Goes up on every save; stale saves are refused."
-    )
-
     history = HistoricalRecords(m2m_fields=[themes])
     objects = ProvisionManager()
 
@@ -241,7 +287,7 @@ class SourceManager(models.Manager):
         return self.get(url=url)
 
 
-class Source(models.Model):
+class Source(Curated):
     """One publication that evidence rests on."""
 
     class Coverage(models.TextChoices):
@@ -324,7 +370,7 @@ class CitationManager(models.Manager):
         return self.get(source__url=url, plan__slug=plan_slug)
 
 
-class Citation(models.Model):
+class Citation(Curated):
     """Evidence: a source for a whole plan or for one provision, with its reading of it."""
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
@@ -387,7 +433,7 @@ class AssessmentManager(models.Manager):
         return self.get(provision=provision, tag__slug=tag_slug)
 
 
-class Assessment(models.Model):
+class Assessment(Authored):
     """An analyst's tag on a provision, with the reasoning and the evidence behind it."""
 
     class Status(models.TextChoices):
@@ -401,13 +447,6 @@ class Assessment(models.Model):
         Source, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
     )
     status = models.CharField(max_length=10, choices=Status, default=Status.CONFIRMED)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="assessments",
-    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -415,6 +454,7 @@ class Assessment(models.Model):
 
     class Meta:
         ordering = ["provision", "tag"]
+        permissions = [("moderate_assessment", "Can change or delete anyone's assessment")]
         constraints = [
             models.UniqueConstraint(fields=["provision", "tag"], name="assessment_unique_tag"),
         ]
@@ -436,7 +476,7 @@ class CorrespondenceManager(models.Manager):
         )
 
 
-class Correspondence(models.Model):
+class Correspondence(Authored):
     """A link from a provision to its counterpart in a later version.
 
     "Removed" and "new" are not stored: they are provisions with no link onward or back.
@@ -464,6 +504,7 @@ class Correspondence(models.Model):
 
     class Meta:
         ordering = ["earlier", "later"]
+        permissions = [("moderate_correspondence", "Can change or delete anyone's link")]
         constraints = [
             models.UniqueConstraint(fields=["earlier", "later"], name="correspondence_unique_pair"),
             models.CheckConstraint(

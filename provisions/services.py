@@ -11,61 +11,204 @@ from django.db import transaction
 from django.db.models import F
 
 from provisions import diffing
-from provisions.models import Assessment, Citation, Correspondence, Plan, Provision, Source
+from provisions.models import (
+    Assessment,
+    Citation,
+    Correspondence,
+    Curated,
+    Party,
+    Plan,
+    Provision,
+    Source,
+    Tag,
+    Theme,
+)
+
+# --- The guard on every write: revisions, dependants, ownership ------------------------------
+
+
+def display_name(user) -> str:
+    """How a person is named in public: their full name, never their login name."""
+    if user is None:
+        return ""
+    return user.get_full_name().strip() or "A tracker curator"
+
+
+def _last_editor(obj: Curated) -> str:
+    record = obj.history.order_by("-history_date", "-history_id").first()
+    user = getattr(record, "history_user", None)
+    return f" by {display_name(user)}" if user else ""
 
 
 class StaleRevision(ValidationError):
-    """The provision changed since the editor loaded it; their save would overwrite that change."""
+    """The row changed since the user loaded it; their write would overwrite that change."""
 
-    def __init__(self, *, current: Provision, submitted_revision: int):
+    def __init__(self, *, current: Curated, submitted_revision):
         self.current = current
         self.submitted_revision = submitted_revision
+        name = current._meta.verbose_name
+        message = (
+            f"Someone else saved this {name}%(by)s (now at revision %(current)s) after you "
+            "opened it (revision %(submitted)s), so your changes were not saved."
+        )
+        params = {
+            "by": _last_editor(current),
+            "current": current.revision,
+            "submitted": submitted_revision,
+        }
+        if isinstance(current, Provision):
+            message += " Their text reads: \u201c%(text)s\u201d."
+            params["text"] = current.text
+        message += " Your input is kept: compare it with theirs, then save again."
+        super().__init__(message, code="stale_revision", params=params)
+
+
+class InUse(ValidationError):
+    """Deleting the row would take other people's work with it."""
+
+    def __init__(self, *, obj, dependants: list[str], advice: str = ""):
+        self.obj = obj
+        self.dependants = dependants
+        shown = "; ".join(dependants[:5]) + ("; …" if len(dependants) > 5 else "")
         super().__init__(
-            "Someone else saved this provision (now at revision %(current)s) after you opened it "
-            "(revision %(submitted)s), so your changes were not saved. Their text reads: "
-            "\u201c%(text)s\u201d. Copy your changes, reload, and apply them again.",
-            code="stale_revision",
-            params={
-                "current": current.revision,
-                "submitted": submitted_revision,
-                "text": current.text,
-            },
+            f"This {obj._meta.verbose_name} cannot be deleted: {shown}. {advice}".strip(),
+            code="in_use",
         )
 
 
-def provision_check_revision(*, provision: Provision, revision: int) -> None:
-    """Raise StaleRevision if the stored provision has moved on from `revision`.
+class Duplicate(ValidationError):
+    """The record exists already; creating it again would overwrite or double it."""
 
-    Forms call this to report a conflict while the editor's input is still on screen;
-    `provision_save` repeats the check atomically when it writes.
+    def __init__(self, *, existing):
+        self.existing = existing
+        super().__init__(
+            f"This {existing._meta.verbose_name} exists already ({existing}); change that one.",
+            code="duplicate",
+        )
+
+
+class NotYours(ValidationError):
+    def __init__(self, *, obj):
+        super().__init__(
+            f"Only its author or an editor may change or delete this {obj._meta.verbose_name}.",
+            code="not_yours",
+        )
+
+
+def check_revision(*, obj: Curated, revision) -> None:
+    """Raise StaleRevision if the stored row has moved on from `revision`.
+
+    Forms call this to report a conflict while the user's input is still on screen;
+    `claim_revision` repeats the check atomically when it writes.
     """
-    current = Provision.objects.filter(pk=provision.pk).first()
+    current = type(obj)._default_manager.filter(pk=obj.pk).first()
     if current is not None and current.revision != revision:
         raise StaleRevision(current=current, submitted_revision=revision)
 
 
-@transaction.atomic
-def provision_save(*, provision: Provision, revision: int | None = None, user=None) -> Provision:
-    """Validate and save `provision`, moving its revision on by one.
+def claim_revision(*, obj: Curated, revision, user=None) -> None:
+    """Move the stored row from `revision` on by one, or raise StaleRevision.
 
-    For an existing provision, `revision` is the revision the editor started from; if the stored
-    row has moved on since, nothing is written and StaleRevision is raised. The check and the bump
-    are one conditional UPDATE, so two concurrent saves cannot both pass it.
+    One conditional UPDATE, so of two concurrent writers starting from the same revision exactly
+    one passes. Call it inside the transaction that then writes the row (or deletes it).
     """
-    provision.full_clean(exclude=["revision"])
-    if provision.pk is not None:
-        expected = provision.revision if revision is None else revision
-        bumped = Provision.objects.filter(pk=provision.pk, revision=expected).update(
+    model = type(obj)
+    bumped = 0
+    if isinstance(revision, int) and not isinstance(revision, bool):
+        bumped = model._default_manager.filter(pk=obj.pk, revision=revision).update(
             revision=F("revision") + 1
         )
-        if not bumped:
-            current = Provision.objects.get(pk=provision.pk)
-            raise StaleRevision(current=current, submitted_revision=expected)
-        provision.revision = expected + 1
-    if user is not None:
-        provision._history_user = user
-    provision.save()
-    return provision
+    if not bumped:
+        raise StaleRevision(
+            current=model._default_manager.get(pk=obj.pk), submitted_revision=revision
+        )
+    obj.revision = revision + 1
+    _stamp_user(obj, user)
+
+
+def _stamp_user(obj, user) -> None:
+    if user is not None and user.is_authenticated:
+        obj._history_user = user
+        if hasattr(obj, "modified_by_id"):
+            obj.modified_by = user
+
+
+def may_change(user, obj) -> bool:
+    """Assessments and links belong to their authors: an analyst changes or deletes their own
+    (and reviews machine suggestions); an editor anyone's. Other rows: the model permission."""
+    if isinstance(obj, Assessment | Correspondence):
+        if user.has_perm(f"provisions.moderate_{obj._meta.model_name}"):
+            return True
+        own = obj.author_id is not None and obj.author_id == user.pk
+        return own or obj.status == obj.Status.SUGGESTED
+    return True
+
+
+def dependants(obj) -> list[str]:
+    """What deleting `obj` would take with it that is someone's work; empty when it may go."""
+    found = []
+    if isinstance(obj, Plan):
+        found += [f"{count} point(s)" for count in [obj.provisions.count()] if count]
+        found += [f"{count} source citation(s)" for count in [obj.citations.count()] if count]
+        found += [f"the base of {p}" for p in obj.derived_plans.all()]
+    elif isinstance(obj, Provision):
+        found += [f"assessment \u201c{a.tag}\u201d" for a in obj.assessments.select_related("tag")]
+        links = obj.successor_links.count() + obj.predecessor_links.count()
+        found += [f"{links} link(s) to other versions"] if links else []
+    elif isinstance(obj, Theme):
+        found += [f"{count} point(s) filed under it" for count in [obj.provisions.count()] if count]
+    elif isinstance(obj, Tag):
+        found += [f"{count} assessment(s)" for count in [obj.assessments.count()] if count]
+    elif isinstance(obj, Party):
+        found += [f"party to {p}" for p in obj.plans.all()]
+    elif isinstance(obj, Source):
+        found += [f"{count} citation(s)" for count in [obj.citations.count()] if count]
+        found += [f"{count} assessment(s)" for count in [obj.assessments.count()] if count]
+    return found
+
+
+DELETE_ADVICE = {
+    Plan: "Withdraw it instead (tick \u201cwithdrawn\u201d and say why): its pages keep "
+    "answering, marked withdrawn.",
+    Provision: "Move or remove its assessments and links first.",
+}
+
+
+def delete_refusal(obj) -> InUse | None:
+    """Why `obj` may not be deleted, or None."""
+    if found := dependants(obj):
+        return InUse(obj=obj, dependants=found, advice=DELETE_ADVICE.get(type(obj), ""))
+    return None
+
+
+@transaction.atomic
+def record_save(*, obj: Curated, revision: int | None = None, user=None) -> Curated:
+    """Validate and save `obj`. For an existing row, `revision` is the one the user started from
+    (default: the instance's own); if the stored row has moved on, nothing is written and
+    StaleRevision is raised."""
+    if obj.pk is not None and not obj._state.adding:
+        claim_revision(obj=obj, revision=obj.revision if revision is None else revision,
+                       user=user)  # fmt: skip
+    else:
+        _stamp_user(obj, user)
+    obj.full_clean(exclude=["revision"])
+    obj.save()
+    return obj
+
+
+@transaction.atomic
+def record_delete(*, obj: Curated, revision, user=None) -> None:
+    """Delete `obj` if it is still at `revision`, is the user's to delete, and takes nobody's
+    work with it. History keeps the deleted row (and any citations that go with a point)."""
+    if user is not None and not may_change(user, obj):
+        raise NotYours(obj=obj)
+    claim_revision(obj=obj, revision=revision, user=user)
+    if refusal := delete_refusal(obj):
+        raise refusal
+    for citation in getattr(obj, "citations", Citation.objects.none()).all():
+        _stamp_user(citation, user)
+        citation.delete()
+    obj.delete()
 
 
 @transaction.atomic
@@ -78,19 +221,18 @@ def correspondence_link(
     note: str = "",
     user=None,
 ) -> Correspondence:
-    """Link `later` as the counterpart of `earlier` in another version (create or update)."""
+    """Link `later` as the counterpart of `earlier` in another version. A link that exists
+    already is never overwritten: Duplicate names it, to be changed on its own."""
     if earlier.plan_id == later.plan_id:
         raise ValidationError("A correspondence must join provisions of two different versions.")
-    link = Correspondence.objects.filter(earlier=earlier, later=later).first()
-    link = link or Correspondence(earlier=earlier, later=later)
-    link.relation = relation
-    link.status = status
-    link.note = note
-    link.full_clean()
-    if user is not None:
-        link._history_user = user
-    link.save()
-    return link
+    existing = Correspondence.objects.filter(earlier=earlier, later=later).first()
+    if existing is not None:
+        raise Duplicate(existing=existing)
+    link = Correspondence(
+        earlier=earlier, later=later, relation=relation, status=status, note=note,
+        author=user if user is not None and user.is_authenticated else None,
+    )  # fmt: skip
+    return record_save(obj=link, user=user)
 
 
 @transaction.atomic
@@ -103,7 +245,11 @@ def assessment_add(
     status: str = Assessment.Status.CONFIRMED,
     user=None,
 ) -> Assessment:
-    """Tag a provision, with the reasoning and the evidence; one assessment per tag and point."""
+    """Tag a provision, with the reasoning and the evidence; one assessment per tag and point
+    (Duplicate names the one that exists)."""
+    existing = Assessment.objects.filter(provision=provision, tag=tag).first()
+    if existing is not None:
+        raise Duplicate(existing=existing)
     assessment = Assessment(
         provision=provision,
         tag=tag,
@@ -112,11 +258,7 @@ def assessment_add(
         status=status,
         author=user if user is not None and user.is_authenticated else None,
     )
-    assessment.full_clean()
-    if user is not None:
-        assessment._history_user = user
-    assessment.save()
-    return assessment
+    return record_save(obj=assessment, user=user)
 
 
 # --- Curation: import, suggested links, bulk tagging ------------------------------------------
@@ -162,27 +304,25 @@ def correspondence_suggest(*, plan: Plan, user=None) -> list[Correspondence]:
             relation=_relation_for(score),
             status=Correspondence.Status.SUGGESTED,
             note=f"Suggested by text similarity ({score:.2f}); not yet reviewed.",
+            author=user if user is not None and user.is_authenticated else None,
         )
-        link.full_clean()
-        if user is not None:
-            link._history_user = user
-        link.save()
-        created.append(link)
+        created.append(record_save(obj=link, user=user))
     return created
 
 
 @transaction.atomic
 def suggestions_review(*, suggestions, confirm: bool, user=None) -> int:
-    """Confirm suggested links or assessments, or reject (delete) them. Returns how many."""
+    """Confirm suggested links or assessments, or reject (delete) them. Returns how many; rows
+    that are not suggestions (someone's confirmed work) are left alone."""
     count = 0
     for item in suggestions:
-        if user is not None:
-            item._history_user = user
+        if item.status != item.Status.SUGGESTED:
+            continue
         if confirm:
             item.status = "confirmed"  # the same value in Correspondence and Assessment
-            item.save()
+            record_save(obj=item, user=user)
         else:
-            item.delete()
+            record_delete(obj=item, revision=item.revision, user=user)
         count += 1
     return count
 
@@ -265,10 +405,7 @@ def plan_import(*, plan: Plan, parsed, source: Source, parties=(), user=None) ->
     if not parsed.ok:
         problems = "; ".join(p.message for p in parsed.problems if p.blocking)
         raise ValidationError(f"The text cannot be imported as it is: {problems or 'no points'}.")
-    plan.full_clean()
-    if user is not None:
-        plan._history_user = user
-    plan.save()
+    record_save(obj=plan, user=user)
     plan.parties.set(parties)
     if source.pk is None:
         source.full_clean()
@@ -283,7 +420,7 @@ def plan_import(*, plan: Plan, parsed, source: Source, parties=(), user=None) ->
             text=point.text,
             wording=Provision.Wording.VERBATIM,
         )
-        provision_save(provision=provision, user=user)
+        record_save(obj=provision, user=user)
         Citation.objects.create(
             source=source,
             provision=provision,

@@ -114,16 +114,25 @@ def test_admin_refuses_a_stale_save_and_shows_the_other_text(editor_client):
 def test_a_save_that_loses_the_race_after_validation_is_refused_without_an_error_page(
     editor_client, monkeypatch
 ):
-    """Another save lands between the form's revision check and the write."""
+    """Another save lands between the form's revision check and the write: the form comes
+    back with the conflict reported and the editor's input kept."""
     from provisions import services
 
     provision = ProvisionFactory(text="original")
     change = reverse("admin:provisions_provision_change", args=[provision.pk])
-    monkeypatch.setattr(services, "provision_check_revision", lambda **kwargs: None)
+    real_check, checks = services.check_revision, []
+
+    def racing_check(**kwargs):  # the first check passed before the colleague's save landed
+        checks.append(kwargs)
+        return None if len(checks) == 1 else real_check(**kwargs)
+
+    monkeypatch.setattr(services, "check_revision", racing_check)
     Provision.objects.filter(pk=provision.pk).update(text="saved meanwhile", revision=2)
-    response = editor_client.post(change, provision_form_data(provision, text="mine"), follow=True)
+    response = editor_client.post(change, provision_form_data(provision, text="mine kept"))
     assert response.status_code == 200
-    assert "Someone else saved this provision" in response.content.decode()
+    html = response.content.decode()
+    assert "Someone else saved this provision" in html
+    assert "mine kept" in html and "saved meanwhile" in html
     stored = Provision.objects.get(pk=provision.pk)
     assert (stored.text, stored.revision) == ("saved meanwhile", 2)
 

@@ -251,7 +251,7 @@ def test_atom_feeds(api_client, data, editor):
     data["cap"].text = "Forces capped at 650,000."
     from provisions import services
 
-    services.provision_save(provision=data["cap"], user=editor)
+    services.record_save(obj=data["cap"], user=editor)
     urls = [
         reverse("api:feed-versions"),
         reverse("api:feed-plan", args=["left-plan"]),
@@ -293,7 +293,8 @@ def test_stale_write_is_refused_with_412_and_the_current_text(editor, data):
     client = token_client(editor)
     url = reverse("api:plan-provision-detail", args=["left-plan", "6"])
     ok = client.patch(url, {"text": "Forces capped at 700,000."}, HTTP_IF_MATCH='"1"')
-    assert ok.status_code == 200 and ok.json()["revision"] == 2 and ok["ETag"] == '"2"'
+    assert ok.status_code == 200 and ok.json()["revision"] == 2
+    assert ok["ETag"] == client.get(url)["ETag"]  # the ETag a GET would hand out now
     stale = client.patch(url, {"text": "Forces capped at 900,000."}, HTTP_IF_MATCH='"1"')
     assert stale.status_code == 412
     assert stale.json()["current_text"] == "Forces capped at 700,000."
@@ -349,12 +350,16 @@ def test_write_responses_carry_every_field_the_schema_requires(editor, data, rou
     assert created.status_code == 201, created.json()
     assert required <= set(created.json()), required - set(created.json())
     lookup = created.json()["slug"] if route == "plan" else created.json()["id"]
-    patched = client.patch(reverse(f"api:{route}-detail", args=[lookup]), {}, format="json")
+    detail = reverse(f"api:{route}-detail", args=[lookup])
+    patched = client.patch(detail, {}, format="json", HTTP_IF_MATCH=client.get(detail)["ETag"])
     assert patched.status_code == 200, patched.json()
     assert required <= set(patched.json()), required - set(patched.json())
     if route == "assessment":  # one no one is recorded as the author of
         unsigned = reverse("api:assessment-detail", args=[Assessment.objects.get(author=None).pk])
-        assert client.patch(unsigned, {}, format="json").json()["author"] is None
+        etag = client.get(unsigned)["ETag"]
+        assert (
+            client.patch(unsigned, {}, format="json", HTTP_IF_MATCH=etag).json()["author"] is None
+        )
 
 
 def test_analysts_cannot_change_provision_text(analyst, data):
@@ -377,7 +382,10 @@ def test_writes_go_through_the_services(editor, data):
         {"provision": data["other"].pk, "tag": "contested", "rationale": "Twice."},
         format="json",
     )
-    assert again.status_code == 400  # one tag per provision: a field error, not a 500
+    # one tag per provision: a conflict that names the existing one, never an overwrite
+    assert again.status_code == 409 and again.json()["code"] == "duplicate"
+    assert again.json()["existing"].endswith(reverse("api:assessment-detail", args=[assessment.pk]))
+    assert Assessment.objects.get(pk=assessment.pk).rationale == "Why."
     same_plan = client.post(
         reverse("api:correspondence-list"),
         {"earlier": data["cap"].pk, "later": data["other"].pk, "relation": "modified"},
@@ -395,7 +403,10 @@ def test_a_duplicate_source_url_is_a_field_error(editor, data):
     assert response.status_code == 400 and "url" in response.json()
     other = SourceFactory()
     patch = token_client(editor).patch(
-        reverse("api:source-detail", args=[other.pk]), {"url": source.url}, format="json"
+        reverse("api:source-detail", args=[other.pk]),
+        {"url": source.url},
+        format="json",
+        HTTP_IF_MATCH=f'"{other.revision}"',
     )
     assert patch.status_code == 400 and "url" in patch.json()
 
@@ -406,16 +417,19 @@ def test_relinking_onto_an_existing_pair_is_a_conflict_not_an_error(editor, data
         reverse("api:correspondence-detail", args=[other_link.pk]),
         {"earlier": data["cap"].pk},
         format="json",
+        HTTP_IF_MATCH=f'"{other_link.revision}"',
     )
     assert response.status_code in (400, 409)
 
 
 def test_deleting_what_others_depend_on_is_a_409(editor, data):
     client = token_client(editor)
-    response = client.delete(reverse("api:plan-detail", args=["left-plan"]))
-    assert response.status_code == 409 and response.json()["code"] == "protected"
+    response = client.delete(reverse("api:plan-detail", args=["left-plan"]), HTTP_IF_MATCH='"1"')
+    assert response.status_code == 409 and response.json()["code"] == "in_use"
+    assert "Withdraw it instead" in response.json()["detail"]
     source = data["cap"].citations.first().source
-    assert client.delete(reverse("api:source-detail", args=[source.pk])).status_code == 409
+    url = reverse("api:source-detail", args=[source.pk])
+    assert client.delete(url, HTTP_IF_MATCH='"1"').status_code == 409
 
 
 def test_a_citation_must_cite_exactly_one_thing(editor, data):

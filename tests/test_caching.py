@@ -42,7 +42,7 @@ def test_an_edit_shows_at_once(client, stamp_mode):
     assert "600,000" in client.get(provision.plan.get_absolute_url()).content.decode()
 
     provision.text = "The ceiling is 800,000."
-    services.provision_save(provision=provision, revision=provision.revision)
+    services.record_save(obj=provision, revision=provision.revision)
 
     assert "800,000" in client.get(url).content.decode()
     assert "800,000" in client.get(provision.plan.get_absolute_url()).content.decode()

@@ -32,13 +32,16 @@ def test_roles_exist_with_their_permissions(django_user_model):
         Group.objects.get(name="Analysts").permissions.values_list("codename", flat=True)
     )
     assert {"change_provision", "delete_plan", "add_source"} <= editors
+    assert {"moderate_assessment", "moderate_correspondence"} <= editors  # anyone's
     assert {
         "add_assessment",
         "change_assessment",
+        "delete_assessment",  # their own (services.may_change)
         "add_correspondence",
+        "delete_correspondence",
         "view_provision",
     } <= analysts
-    assert not {"change_provision", "delete_plan", "delete_assessment"} & analysts
+    assert not {"change_provision", "delete_plan", "moderate_assessment"} & analysts
 
 
 def test_migrations_match_the_models():

@@ -85,7 +85,7 @@ def test_an_edit_shows_at_once_although_comparisons_are_cached(client, versions,
     assert "800,000" in client.get(url).content.decode()
     cap = versions["cap_last"]
     cap.text = "Ukraine's armed forces will be kept at 850,000 in peacetime."
-    services.provision_save(provision=cap, user=editor)
+    services.record_save(obj=cap, user=editor)
     html = client.get(url).content.decode()
     assert "850,000" in html and "kept at 800,000" not in html
     services.correspondence_link(earlier=versions["amnesty"], later=versions["fund"],
@@ -219,7 +219,7 @@ def test_provision_page_shows_lineage_with_a_baseline_readings_history_and_citat
     cap = versions["cap"]
     CitationFactory(provision=cap, reading="reduced to 600,000 soldiers")
     cap.text = "Ukraine's armed forces are limited to 600,000 troops."
-    services.provision_save(provision=cap, user=editor)
+    services.record_save(obj=cap, user=editor)
     response = client.get(cap.get_absolute_url())
     html = response.content.decode()
     assert [(e.provision.plan.slug, e.direction, e.steps) for e in response.context["lineage"]] == [

@@ -201,7 +201,7 @@ def test_bulk_tagging_with_an_intermediate_form(client, analyst):
 def test_history_shows_word_diffs_and_revert_restores_text_as_a_new_revision(editor_client, editor):
     provision = ProvisionFactory(text="capped at 600,000")
     provision.text = "capped at 800,000"
-    services.provision_save(provision=provision, user=editor)
+    services.record_save(obj=provision, user=editor)
     history = editor_client.get(reverse("admin:provisions_provision_history", args=[provision.pk]))
     html = history.content.decode()
     assert "<del" in html and "600,000" in html and "<ins" in html and "800,000" in html

@@ -5,6 +5,7 @@ This is the one test module that loads fixtures/: its subject is the dataset its
 
 import io
 import json
+import shutil
 
 import pytest
 from django.apps import apps
@@ -12,6 +13,7 @@ from django.core.management import call_command
 from django.db.models import Count, Q
 from django.urls import reverse
 
+from provisions import dataset as dataset_module
 from provisions.models import Assessment, Citation, Correspondence, Plan, Provision, Source
 
 pytestmark = pytest.mark.django_db
@@ -58,10 +60,29 @@ def test_loading_twice_changes_nothing(dataset):
     assert len(first) > 100
 
 
-def test_loading_records_no_history(dataset):
-    call_command("load_dataset", verbosity=0)
-    assert not Provision.history.exists()
-    assert not Plan.history.exists()
+def test_every_loaded_row_has_one_history_record_saying_where_it_came_from(dataset):
+    call_command("load_dataset", verbosity=0)  # a second load adds no record
+    for label in DATASET_MODELS:
+        model = apps.get_model(label)
+        assert model.history.count() == model.objects.count(), label
+        assert set(model.history.values_list("history_type", flat=True)) == {"+"}, label
+    record = Provision.objects.get_by_natural_key(PLAN_28, "6").history.get()
+    assert record.history_change_reason == "Loaded from fixtures/provisions.json"
+    assert "600,000" in record.text
+    assert {t.theme.slug for t in record.themes.all()} == {"armed-forces"}
+
+
+def test_a_snapshot_of_the_loaded_dataset_is_byte_identical_to_the_files(dataset, tmp_path):
+    """fixtures/ -> database -> fixtures/ is the identity (the files are kept in the form a
+    snapshot writes)."""
+    copy = tmp_path / "fixtures"
+    shutil.copytree(dataset_module.FIXTURE_DIR, copy)
+    call_command("snapshot_dataset", dir=copy, stdout=io.StringIO())
+    for path in dataset_module.fixture_paths():
+        assert (copy / path.name).read_bytes() == path.read_bytes(), path.name
+    assert sorted(p.name for p in copy.iterdir()) == sorted(
+        p.name for p in dataset_module.FIXTURE_DIR.iterdir()
+    )
 
 
 def test_natural_key_dump_and_load_round_trip(dataset, tmp_path):

@@ -829,6 +829,7 @@ def test_a_version_form_saves_its_points_inline(editor_client, editor):
     row = {"plan": plan.pk, "sub": "", "wording": "paraphrase"}
     data = {
         "slug": plan.slug, "title": PAYLOADS["dq-breakout"], "short_name": "Inline",
+        "base_revision": plan.revision,
         "presented_on": "2025-01-01", "status": "proposal", "completeness": "partial",
         "numbered": "on", "citations-TOTAL_FORMS": 0, "citations-INITIAL_FORMS": 0,
         "provisions-TOTAL_FORMS": 3, "provisions-INITIAL_FORMS": 2,
@@ -1028,7 +1029,7 @@ def test_bulk_tagging_and_stale_saves_with_payloads(editor_client, editor, small
         if refused:
             continue
         point.text = value
-        services.provision_save(provision=point, revision=opened, user=editor)
+        services.record_save(obj=point, revision=opened, user=editor)
         url = _admin(Provision, "change", point.pk)
         data = {"plan": left.pk, "number": point.number, "position": point.position,
                 "text": "My edit.", "wording": "paraphrase", "base_revision": opened}  # fmt: skip
@@ -1066,6 +1067,7 @@ def test_a_megabyte_is_stored_where_a_field_has_no_limit_and_refused_where_it_ha
     src = {"publisher": "P", "title": "T", "url": "https://mb.example/2", "language": "en",
            "published_on": "2026-01-01", "coverage": "summary", "reliability": "press"}  # fmt: skip
     point = {"plan": left.slug, "number": 77, "position": 77, "text": "x"}
+    unlinked = Provision.objects.create(plan=left, number=78, position=78, text="y")
     fields = [  # endpoint, model, base, field
         ("/api/plans/", Plan, plan, ["title", "short_name", "summary", "note"]),
         ("/api/sources/", Source, src, ["publisher", "title", "author", "code", "language",
@@ -1076,7 +1078,7 @@ def test_a_megabyte_is_stored_where_a_field_has_no_limit_and_refused_where_it_ha
         ("/api/assessments/", Assessment, {"provision": new_cap.pk, "tag": "contested"},
          ["rationale"]),
         ("/api/correspondences/", Correspondence,
-         {"earlier": cap.pk, "later": new_cap.pk, "relation": "split"}, ["note"]),
+         {"earlier": unlinked.pk, "later": new_cap.pk, "relation": "split"}, ["note"]),
         ("/api/themes/", Theme, {"slug": "mb", "name": "N"}, ["name", "description"]),
         ("/api/tags/", Tag, {"slug": "mb", "name": "N"}, ["name", "description"]),
         ("/api/parties/", Party, {"slug": "mb", "name": "N", "kind": "state"}, ["name"]),
@@ -1192,11 +1194,11 @@ def build_world(editor) -> dict:
         # the left point is created plain and then edited to the payload, so its history shows
         # the payload in a word diff
         point = Provision(plan=left, number=i + 1, position=i + 1, text=f"Draft {i} of the point.")
-        services.provision_save(provision=point, user=editor)
+        services.record_save(obj=point, user=editor)
         point.text, point.note, point.summary = value, value, cut(Provision, "summary")
         point.wording = ["verbatim", "paraphrase", "reported"][i % 3]
         point.label_confirmed = bool(i % 4)
-        services.provision_save(provision=point, revision=point.revision, user=editor)
+        services.record_save(obj=point, revision=point.revision, user=editor)
         later_text = f"{value} amended: {SEED[(i + 1) % N][1]}"
         later = Provision.objects.create(
             plan=right, number=i + 1, position=i + 1, text=later_text, note=value

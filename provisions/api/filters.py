@@ -130,10 +130,17 @@ class PlanFilter(django_filters.FilterSet):
     based_on = django_filters.CharFilter(
         field_name="based_on__slug", help_text="Slug of the version it revises or answers."
     )
+    include_withdrawn = django_filters.BooleanFilter(
+        method="keep",
+        help_text="true: list withdrawn versions too (they are left out by default).",
+    )
 
     class Meta:
         model = Plan
-        fields = ["status", "completeness", "party", "based_on"]
+        fields = ["status", "completeness", "party", "based_on", "include_withdrawn"]
+
+    def keep(self, queryset, name, value):
+        return queryset  # read by PlanViewSet.get_queryset, which decides the base list
 
 
 class SourceFilter(django_filters.FilterSet):

@@ -23,6 +23,7 @@ from provisions.models import (
     Tag,
     Theme,
 )
+from provisions.services import display_name
 
 
 def _absolute(request, path: str) -> str:
@@ -52,22 +53,43 @@ class FullCleanMixin:
         return [f.name for f in model._meta.get_fields() if f.many_to_many or f.one_to_many]
 
 
+CURATED = ["revision", "modified_at"]
+
+
 class PartySerializer(serializers.ModelSerializer):
     class Meta:
         model = Party
-        fields = ["slug", "name", "kind"]
+        fields = ["slug", "name", "kind", *CURATED]
+        read_only_fields = CURATED
 
 
 class ThemeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Theme
-        fields = ["slug", "name", "description"]
+        fields = ["slug", "name", "description", *CURATED]
+        read_only_fields = CURATED
 
 
 class TagSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tag
-        fields = ["slug", "name", "description", "colour"]
+        fields = ["slug", "name", "description", "colour", *CURATED]
+        read_only_fields = CURATED
+
+
+@extend_schema_field({"type": "string", "nullable": True})
+class PersonField(serializers.Field):
+    """A person as the public sees them: a display name, never a login name (null when no one
+    is recorded, as for the curated dataset)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, instance):
+        return getattr(instance, self.source)
+
+    def to_representation(self, user):
+        return display_name(user) or None
 
 
 @extend_schema_field({"type": "string", "format": "iri", "maxLength": 500})
@@ -85,7 +107,9 @@ class SourceSerializer(FullCleanMixin, serializers.ModelSerializer):
         fields = [
             "id", "url_api", "code", "publisher", "title", "author", "url", "published_on",
             "date_precision", "language", "coverage", "reliability", "archived_url", "note",
+            *CURATED,
         ]  # fmt: skip
+        read_only_fields = CURATED
 
 
 class ProvisionRefSerializer(serializers.Serializer):
@@ -116,8 +140,9 @@ class CitationSerializer(FullCleanMixin, serializers.ModelSerializer):
         model = Citation
         fields = [
             "id", "source", "source_detail", "plan", "provision", "locator", "excerpt", "reading",
-            "note",
+            "note", *CURATED,
         ]  # fmt: skip
+        read_only_fields = CURATED
 
 
 class CitationInProvisionSerializer(serializers.ModelSerializer):
@@ -135,17 +160,16 @@ class AssessmentSerializer(serializers.ModelSerializer):
     source = serializers.PrimaryKeyRelatedField(
         queryset=Source.objects.all(), required=False, allow_null=True
     )
-    # null when no one is recorded (the curated dataset); no default, which a partial update
-    # would take as "leave the field out of the response"
-    author = serializers.CharField(source="author.username", read_only=True, allow_null=True)
+    author = PersonField()
+    modified_by = PersonField()
 
     class Meta:
         model = Assessment
         fields = [
             "id", "provision", "provision_ref", "tag", "rationale", "source", "status", "author",
-            "created_at",
+            "created_at", "modified_by", *CURATED,
         ]  # fmt: skip
-        read_only_fields = ["created_at"]
+        read_only_fields = ["created_at", *CURATED]
         validators = []  # the service reports a repeated tag as a field error
 
 
@@ -153,9 +177,15 @@ class AssessmentInProvisionSerializer(serializers.ModelSerializer):
     tag = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     source = SourceSerializer(read_only=True)
 
+    author = PersonField()
+    modified_by = PersonField()
+
     class Meta:
         model = Assessment
-        fields = ["id", "tag", "rationale", "source", "status", "created_at"]
+        fields = [
+            "id", "tag", "rationale", "source", "status", "author", "created_at", "modified_by",
+            "modified_at",
+        ]  # fmt: skip
 
 
 class CorrespondenceSerializer(serializers.ModelSerializer):
@@ -163,20 +193,17 @@ class CorrespondenceSerializer(serializers.ModelSerializer):
     later = serializers.PrimaryKeyRelatedField(queryset=Provision.objects.all())
     earlier_ref = ProvisionRefSerializer(source="earlier", read_only=True)
     later_ref = ProvisionRefSerializer(source="later", read_only=True)
+    author = PersonField()
+    modified_by = PersonField()
 
     class Meta:
         model = Correspondence
         fields = [
-            "id",
-            "earlier",
-            "earlier_ref",
-            "later",
-            "later_ref",
-            "relation",
-            "status",
-            "note",
-        ]
-        validators = []  # the service updates an existing pair instead of refusing it
+            "id", "earlier", "earlier_ref", "later", "later_ref", "relation", "status", "note",
+            "author", "modified_by", *CURATED,
+        ]  # fmt: skip
+        read_only_fields = CURATED
+        validators = []  # the service answers an existing pair with a 409 that names it
 
 
 class LinkSerializer(serializers.Serializer):
@@ -223,9 +250,10 @@ class ProvisionSerializer(serializers.ModelSerializer):
         model = Provision
         fields = [
             "id", "plan", "label", "display_label", "number", "sub", "label_confirmed", "position",
-            "text", "wording", "summary", "themes", "tags", "note", "revision", "url", "html_url",
+            "text", "wording", "summary", "themes", "tags", "note", "revision", "modified_at",
+            "url", "html_url",
         ]  # fmt: skip
-        read_only_fields = ["revision"]
+        read_only_fields = CURATED
         validators = []  # the label's uniqueness is checked by full_clean in the service
 
     def get_tags(self, provision) -> list[str]:
@@ -270,9 +298,10 @@ class PlanSerializer(FullCleanMixin, serializers.ModelSerializer):
         model = Plan
         fields = [
             "slug", "title", "short_name", "presented_on", "status", "completeness", "numbered",
-            "based_on", "parties", "summary", "note", "point_count", "subpoint_count", "url",
-            "html_url",
+            "based_on", "parties", "summary", "note", "withdrawn", "withdrawn_reason",
+            "point_count", "subpoint_count", *CURATED, "url", "html_url",
         ]  # fmt: skip
+        read_only_fields = CURATED
 
     def get_html_url(self, plan) -> str:
         return _absolute(self.context.get("request"), plan.get_absolute_url())

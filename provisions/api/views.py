@@ -9,10 +9,11 @@ import json
 
 from django.core import serializers as django_serializers
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.plumbing import build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
@@ -26,7 +27,12 @@ from drf_spectacular.utils import (
 from rest_framework import status, viewsets
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import (
+    SAFE_METHODS,
+    AllowAny,
+    BasePermission,
+    DjangoModelPermissionsOrAnonReadOnly,
+)
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
@@ -53,27 +59,55 @@ RENDERERS = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
 class PreconditionRequired(APIException):
     status_code = 428
     default_detail = (
-        'Send the revision you started from, as an If-Match header (If-Match: "3") or as '
-        "'revision' in the body, so that a colleague's newer edit is not overwritten."
+        "Send the ETag of the copy you started from as an If-Match header (or its revision: "
+        'If-Match: "3"), so that a colleague\'s newer edit is not overwritten.'
     )
     default_code = "precondition_required"
 
 
 def api_exception_handler(exc, context):
     """DRF's handler, plus: a broken model rule (Django ValidationError) is a 400 with field
-    errors, and a stale revision is a 412 that carries the current text."""
+    errors; a stale revision is a 412 that carries the current state and its ETag; a duplicate
+    or a delete that would take others' work is a 409 that says what is in the way."""
+    view = context.get("view")
     if isinstance(exc, services.StaleRevision):
-        response = Response(
+        body = {
+            "detail": exc.messages[0],
+            "code": "stale_revision",
+            "current_revision": exc.current.revision,
+        }
+        if isinstance(exc.current, Provision):
+            body["current_text"] = exc.current.text
+        etag = None
+        if isinstance(view, TrackerViewSet):
+            current = view.get_queryset().filter(pk=exc.current.pk).first()
+            if current is not None:
+                body["current"], etag = view.representation(current)
+        response = Response(body, status=status.HTTP_412_PRECONDITION_FAILED)
+        if etag:
+            response["ETag"] = etag
+        return response
+    if isinstance(exc, services.Duplicate):
+        existing = exc.existing
+        path = reverse(f"api:{existing._meta.model_name}-detail", args=[existing.pk])
+        return Response(
             {
                 "detail": exc.messages[0],
-                "code": "stale_revision",
-                "current_revision": exc.current.revision,
-                "current_text": exc.current.text,
+                "code": "duplicate",
+                "existing": context["request"].build_absolute_uri(path),
             },
-            status=status.HTTP_412_PRECONDITION_FAILED,
+            status=status.HTTP_409_CONFLICT,
+            headers={"Location": context["request"].build_absolute_uri(path)},
         )
-        response["ETag"] = f'"{exc.current.revision}"'
-        return response
+    if isinstance(exc, services.InUse):
+        return Response(
+            {"detail": exc.messages[0], "code": "in_use", "depends": exc.dependants},
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, services.NotYours):
+        return Response(
+            {"detail": exc.messages[0], "code": "not_yours"}, status=status.HTTP_403_FORBIDDEN
+        )
     if isinstance(exc, ProtectedError | RestrictedError):
         names = sorted({str(obj) for obj in list(exc.protected_objects)[:5]})
         return Response(
@@ -97,20 +131,106 @@ def api_exception_handler(exc, context):
 
 
 class ETagMixin:
-    """Detail responses carry an ETag; a matching If-None-Match gets 304 Not Modified."""
+    """Detail responses carry an ETag; a matching If-None-Match gets 304 Not Modified.
+
+    Every write to an existing object is conditional (RFC 9110 If-Match): PUT, PATCH and DELETE
+    need the ETag of the copy the client started from, or its revision number, and answer 412
+    when the object has changed since (428 without one). The revision is then claimed in the
+    same transaction as the write (services.claim_revision), so of two concurrent writers from
+    the same copy exactly one succeeds.
+    """
+
+    expected_revision = None
+
+    def representation(self, instance) -> tuple[dict, str]:
+        """What GET answers for `instance`, and its ETag."""
+        action, self.action = self.action, "retrieve"
+        try:
+            data = self.get_serializer(instance).data
+        finally:
+            self.action = action
+        return data, _etag_of(data)
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)
-        body = json.dumps(response.data, sort_keys=True, default=str).encode()
-        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        etag = _etag_of(response.data)
         response["ETag"] = etag
         if etag in _etags(request.headers.get("If-None-Match", "")):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         return response
 
+    def check_object_permissions(self, request, obj):
+        super().check_object_permissions(request, obj)
+        if request.method in ("PUT", "PATCH", "DELETE"):
+            # a precondition is evaluated before the request's body is looked at
+            self.expected_revision = self._revision_from_precondition(request, obj)
 
-def _etags(header: str) -> set[str]:
-    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+    def _revision_from_precondition(self, request, obj) -> int:
+        header = request.headers.get("If-Match", "").strip()
+        if not header:
+            return _revision_in_body(request)
+        tags = _etags(header)
+        if "*" in tags:
+            raise PreconditionRequired(
+                "If-Match: * does not say which copy you started from; send its ETag."
+            )
+        current = self.representation(obj)[1]
+        if current in tags or str(obj.revision) in (tag.strip('"') for tag in tags):
+            return obj.revision
+        raise services.StaleRevision(current=obj, submitted_revision=None)
+
+    def perform_create(self, serializer):
+        _save(serializer, user=self.request.user)
+
+    def perform_update(self, serializer):
+        self.written = _save(serializer, revision=self.expected_revision, user=self.request.user)
+
+    def perform_destroy(self, instance):
+        user = self.request.user
+        services.record_delete(obj=instance, revision=self.expected_revision, user=user)
+
+    def update(self, request, *args, **kwargs):
+        response = super().update(request, *args, **kwargs)
+        fresh = self.get_queryset().get(pk=self.written.pk)
+        response["ETag"] = self.representation(fresh)[1]
+        return response
+
+
+def _save(serializer, *, revision=None, user=None):
+    """A serializer's validated data, saved through the guard (services.record_save)."""
+    instance = serializer.instance or serializer.Meta.model()
+    many = {}
+    for key, value in serializer.validated_data.items():
+        if instance._meta.get_field(key).many_to_many:
+            many[key] = value
+        else:
+            setattr(instance, key, value)
+    with transaction.atomic():
+        services.record_save(obj=instance, revision=revision, user=user)
+        for key, value in many.items():
+            getattr(instance, key).set(value)
+    serializer.instance = instance
+    return instance
+
+
+def _revision_in_body(request) -> int:
+    value = request.data.get("revision") if isinstance(request.data, dict) else None
+    if value is None or value == "":
+        raise PreconditionRequired()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    raise ValidationError({"revision": ["Give the revision as a whole number."]})
+
+
+def _etag_of(data) -> str:
+    body = json.dumps(data, sort_keys=True, default=str).encode()
+    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+
+
+def _etags(header: str) -> list[str]:
+    return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
 
 
 MAX_ID = 2**63 - 1
@@ -138,7 +258,17 @@ class JsonErrorsMixin:
         return response
 
 
+class OwnWorkOrModerator(BasePermission):
+    """Analysts change and delete only their own assessments and links; editors anyone's."""
+
+    message = "Only its author or an editor may change or delete this."
+
+    def has_object_permission(self, request, view, obj):
+        return request.method in SAFE_METHODS or services.may_change(request.user, obj)
+
+
 class TrackerViewSet(JsonErrorsMixin, ETagMixin, viewsets.ModelViewSet):
+    permission_classes = [DjangoModelPermissionsOrAnonReadOnly, OwnWorkOrModerator]
     renderer_classes = RENDERERS
     filter_backends = [DjangoFilterBackend, filters.StrictOrderingFilter]
     content_negotiation_class = StrictNegotiation
@@ -217,9 +347,11 @@ class PlanViewSet(TrackerViewSet):
     ordering = ["presented_on", "slug"]
 
     def get_queryset(self):
-        if self.action == "retrieve":
+        if self.action != "list":
             return queries.plan_rows()
-        return queries.plan_timeline()
+        if self.request.query_params.get("include_withdrawn") == "true":
+            return queries.plan_timeline()
+        return queries.plan_timeline().filter(withdrawn=False)
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -320,46 +452,6 @@ class ProvisionViewSet(TrackerViewSet):
             queryset = queryset.filter(plan__slug=self.kwargs["plan_slug"])
         return queryset
 
-    def perform_create(self, serializer):
-        provision = Provision(**_plain(serializer.validated_data))
-        services.provision_save(provision=provision, user=self.request.user)
-        _set_m2m(provision, serializer.validated_data)
-        serializer.instance = provision
-
-    def perform_update(self, serializer):
-        provision = serializer.instance
-        revision = _expected_revision(self.request)
-        for key, value in _plain(serializer.validated_data).items():
-            setattr(provision, key, value)
-        services.provision_save(provision=provision, revision=revision, user=self.request.user)
-        _set_m2m(provision, serializer.validated_data)
-
-    def update(self, request, *args, **kwargs):
-        response = super().update(request, *args, **kwargs)
-        response["ETag"] = f'"{response.data["revision"]}"'
-        return response
-
-
-def _plain(data: dict) -> dict:
-    return {k: v for k, v in data.items() if k != "themes"}
-
-
-def _set_m2m(provision, data: dict) -> None:
-    if "themes" in data:
-        provision.themes.set(data["themes"])
-
-
-def _expected_revision(request) -> int:
-    """The revision the client started from: If-Match, or 'revision' in the body."""
-    header = request.headers.get("If-Match", "").strip()
-    value = header.removeprefix("W/").strip('"') if header else request.data.get("revision")
-    if value in (None, ""):
-        raise PreconditionRequired()
-    try:
-        return int(value)
-    except (TypeError, ValueError) as error:
-        raise ValidationError({"revision": ["Give the revision as a whole number."]}) from error
-
 
 @extend_schema_view(
     list=extend_schema(summary="List sources", description="Publications the evidence rests on."),
@@ -393,7 +485,11 @@ class CitationViewSet(TrackerViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List assessments", description="Analysts' tags with reasons."),
     retrieve=extend_schema(summary="One assessment"),
-    create=extend_schema(summary="Tag a provision", description="Analysts and editors."),
+    create=extend_schema(
+        summary="Tag a provision",
+        description="Analysts and editors. The provision carries this tag already: 409, with "
+        "the existing assessment's URL in `existing`. Analysts change and delete their own.",
+    ),
 )
 class AssessmentViewSet(TrackerViewSet):
     """Analysts' tags on provisions, with rationale and source; analysts and editors write."""
@@ -424,7 +520,8 @@ class AssessmentViewSet(TrackerViewSet):
     retrieve=extend_schema(summary="One correspondence"),
     create=extend_schema(
         summary="Link two provisions",
-        description="Creates the link, or updates the existing one for the same pair.",
+        description="Creates the link. A link for the same pair exists already: 409, with its "
+        "URL in `existing` (change that one, with If-Match).",
     ),
 )
 class CorrespondenceViewSet(TrackerViewSet):

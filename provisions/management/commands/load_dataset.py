@@ -1,51 +1,54 @@
-"""Load the curated dataset from fixtures/, in dependency order, in one transaction.
+"""Load the dataset files in fixtures/ into the database (see provisions.dataset).
 
-Every fixture uses natural keys, so loading again updates the same rows: running it twice
-changes nothing. Each model group may be split over several files (`sources.json`,
-`sources-2026.json`, …); they load in name order within their group.
+Into an empty database it loads everything. Into one that has data it adds only the rows the
+database lacks and reports the rows that differ, never overwriting them: the database is the
+truth, and an editor's change is never reverted by a load. Exit status 0 either way.
 """
 
-from pathlib import Path
+from django.core.management import BaseCommand, CommandError
 
-from django.conf import settings
-from django.core.cache import cache
-from django.core.management import BaseCommand, call_command
-
-FIXTURE_DIR = Path(settings.BASE_DIR) / "fixtures"
-FIXTURE_ORDER = [
-    "themes",
-    "tags",
-    "parties",
-    "sources",
-    "plans",
-    "provisions",
-    "citations",
-    "correspondences",
-    "assessments",
-]
-
-
-def fixture_paths() -> list[Path]:
-    paths = []
-    for group in FIXTURE_ORDER:
-        paths += sorted(FIXTURE_DIR.glob(f"{group}.json")) + sorted(
-            FIXTURE_DIR.glob(f"{group}-*.json")
-        )
-    return paths
+from provisions import caching, dataset
 
 
 class Command(BaseCommand):
-    help = "Load (or re-apply) the curated dataset in fixtures/."
+    help = (
+        "Add the rows of fixtures/ that the database lacks (all of them into an empty database), "
+        "each with a history record; report rows that differ without overwriting them."
+    )
 
-    def handle(self, *args, **options):
-        # Loading the curated dataset is not an edit: record no history for it (loaddata's own
-        # saves are already skipped by simple-history; its many-to-many updates are not).
-        enabled = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
-        settings.SIMPLE_HISTORY_ENABLED = False
-        try:
-            call_command("loaddata", *fixture_paths(), verbosity=options["verbosity"])
-        finally:
-            settings.SIMPLE_HISTORY_ENABLED = enabled
-        # fixture loads leave no history, so the dataset stamp cannot see them: drop cached
-        # comparisons (a shared Redis cache included)
-        cache.clear()
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="Development only: replace rows that differ from the files (each replacement "
+            "is recorded in the row's history). Refused unless DEBUG is on.",
+        )
+
+    def handle(self, *args, overwrite=False, **options):
+        from django.conf import settings
+
+        if overwrite and not settings.DEBUG:
+            raise CommandError("--overwrite replaces curated edits: development only (DEBUG=1).")
+        report = dataset.load(dataset.fixture_paths(), overwrite=overwrite)
+        caching.advance_stamp()
+        if options["verbosity"] == 0:
+            return
+        added = ", ".join(f"{count} {group}" for group, count in report.added.items() if count)
+        self.stdout.write(f"Added {report.added_total} row(s){f': {added}' if added else ''}.")
+        self.stdout.write(f"{report.unchanged} row(s) already in the database, unchanged.")
+        if report.overwritten:
+            self.stdout.write(f"Overwrote {report.overwritten} row(s) that differed (--overwrite).")
+        if report.kept_deleted:
+            self.stdout.write(
+                f"{len(report.kept_deleted)} row(s) of the files were deleted in the database "
+                "and were not brought back:"
+            )
+            for name in report.kept_deleted:
+                self.stdout.write(f"  {name}")
+        if report.differences:
+            self.stdout.write(
+                f"{len(report.differences)} row(s) differ from the files and were kept as the "
+                "database has them (the database is the truth; `make snapshot` writes it back):"
+            )
+            for difference in report.differences:
+                self.stdout.write(f"  {difference}")
