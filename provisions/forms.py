@@ -2,6 +2,8 @@
 form and the filter is not applied; it never causes an error page."""
 
 from django import forms
+from django.core.validators import slug_re
+from django.db.models import Q, QuerySet
 
 from provisions import diffing, importing, queries, services
 from provisions.models import Plan, Source, Tag
@@ -46,17 +48,37 @@ class CompareFilterForm(PlanFilterForm):
         return "side"
 
 
+def _on_record() -> QuerySet[Plan]:
+    """The versions a picker offers: withdrawn ones are left out."""
+    return Plan.objects.filter(withdrawn=False).order_by("presented_on", "slug")
+
+
+class VersionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj} (withdrawn)" if obj.withdrawn else str(obj)
+
+
 class VersionPickerForm(forms.Form):
-    left = forms.ModelChoiceField(
-        label="From", queryset=Plan.objects.order_by("presented_on"), to_field_name="slug"
-    )
-    right = forms.ModelChoiceField(
-        label="To", queryset=Plan.objects.order_by("presented_on"), to_field_name="slug"
-    )
+    """Two versions to compare. A withdrawn version is not offered, but one the query names is
+    accepted and shown (marked): its comparison page answers, and its picker submits it back."""
+
+    left = VersionChoiceField(label="From", queryset=_on_record(), to_field_name="slug")
+    right = VersionChoiceField(label="To", queryset=_on_record(), to_field_name="slug")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        named = [self.data.get(name) for name in self.fields] if self.is_bound else []
+        # only slugs reach the database (a NUL byte would be an error on PostgreSQL)
+        named = [value for value in named if isinstance(value, str) and slug_re.match(value)]
+        if named:
+            offered = Plan.objects.filter(Q(withdrawn=False) | Q(slug__in=named))
+            for field in self.fields.values():
+                field.queryset = offered.order_by("presented_on", "slug")
 
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200, strip=True)
+    withdrawn = forms.BooleanField(label="Include withdrawn versions", required=False)
 
 
 REFUSED_FILES = {importing.NOT_UTF8, importing.TOO_LARGE, importing.NUL_CHARACTER}
@@ -79,7 +101,9 @@ class ImportForm(forms.Form):
     completeness = forms.ChoiceField(choices=Plan.Completeness.choices)
     numbered = forms.BooleanField(required=False, initial=True, label="The text numbers its points")
     based_on = forms.ModelChoiceField(
-        queryset=Plan.objects.order_by("-presented_on"), required=False, to_field_name="slug"
+        queryset=Plan.objects.filter(withdrawn=False).order_by("-presented_on"),
+        required=False,
+        to_field_name="slug",
     )
     source_url = forms.URLField(max_length=500, assume_scheme="https", label="Source address")
     source_publisher = forms.CharField(max_length=200, required=False, label="Publisher")

@@ -59,13 +59,23 @@ def _count(provisions: QuerySet[Provision]) -> Coalesce:
 TIMELINE_PAGE = 50
 
 
-def timeline(page_number=1):
+def timeline(page_number=1, *, include_withdrawn: bool = False) -> Page:
     """One page of the home page's versions, each with `changed_count` (rows changed against the
     version it is based on) and `origin` (the first version of its lineage, when that is further
-    back than its base: the 28-point plan for the 20-point framework)."""
+    back than its base: the 28-point plan for the 20-point framework). Withdrawn versions are
+    left out unless asked for; the page's `withdrawn_count` says how many there are."""
     # page through bare rows first, then count points for this page's versions only
     ordered = Plan.objects.order_by("presented_on", "slug").values_list("pk", flat=True)
-    page = Paginator(ordered, TIMELINE_PAGE).get_page(page_number)
+    if not include_withdrawn:
+        ordered = ordered.filter(withdrawn=False)
+    counts = Plan.objects.aggregate(
+        all=Count("pk"), withdrawn=Count("pk", filter=Q(withdrawn=True))
+    )
+    paginator = Paginator(ordered, TIMELINE_PAGE)
+    # the one count query above serves the pager too (a cached_property, set ahead)
+    paginator.count = counts["all"] if include_withdrawn else counts["all"] - counts["withdrawn"]
+    page = paginator.get_page(page_number)
+    page.withdrawn_count = counts["withdrawn"]
     by_pk = plan_timeline().in_bulk(list(page.object_list))
     plans = [by_pk[pk] for pk in page.object_list]
     _annotate_lineage(plans)
@@ -146,9 +156,14 @@ def provision_detail(*, plan_slug: str, label: str) -> Provision:
     queryset = Provision.objects.select_related("plan").prefetch_related(
         "themes",
         Prefetch("citations", queryset=_citations_by_date()),
-        Prefetch("assessments", queryset=Assessment.objects.select_related("tag", "source")),
+        Prefetch("assessments", queryset=_assessments_with_authors()),
     )
     return get_object_or_404(queryset, plan__slug=plan_slug, number=number, sub=sub)
+
+
+def _assessments_with_authors() -> QuerySet[Assessment]:
+    """Assessments with what their byline names: who made each one and who changed it last."""
+    return Assessment.objects.select_related("tag", "source", "author", "modified_by")
 
 
 # --- The comparison ------------------------------------------------------------------------
@@ -363,8 +378,13 @@ SCORE_PAGE = 25  # versions per page: each column is a whole comparison
 def scorecard(*, baseline: Plan | None = None, page_number=1) -> Scorecard:
     """Themes x versions: points kept, modified, removed, added relative to each version's base
     (the version it is based on, or the reader's baseline), one page of versions at a time: an
-    archive of a thousand versions would otherwise compare them all on one request."""
-    plans = Plan.objects.select_related("based_on").order_by("presented_on", "slug")
+    archive of a thousand versions would otherwise compare them all on one request. Withdrawn
+    versions get no column (one may still be a base or the baseline)."""
+    plans = (
+        Plan.objects.filter(withdrawn=False)
+        .select_related("based_on")
+        .order_by("presented_on", "slug")
+    )
     pairs = []
     for plan in plans:
         base = baseline or plan.based_on
@@ -488,8 +508,9 @@ def _stored_vector() -> RawSQL:
     return RawSQL(column, [], output_field=SearchVectorField())
 
 
-def search(query: str) -> SearchResults:
-    """Provisions of every version matching `query`, best first.
+def search(query: str, *, include_withdrawn: bool = False) -> SearchResults:
+    """Provisions of every version matching `query`, best first (of withdrawn versions only
+    when asked).
 
     PostgreSQL: full-text search (websearch syntax, English stemming) over the stored vector,
     ranked by SearchRank with text before summary; only the rows shown get a headline.
@@ -499,6 +520,8 @@ def search(query: str) -> SearchResults:
     if not words:
         return SearchResults(query, [], 0)
     base = Provision.objects.select_related("plan")
+    if not include_withdrawn:
+        base = base.filter(plan__withdrawn=False)
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 

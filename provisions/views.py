@@ -8,6 +8,7 @@ import csv
 import datetime
 
 from django.core.validators import slug_re
+from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -34,8 +35,15 @@ def render_page(request, template: str, partial: str, context: dict) -> HttpResp
 
 @require_safe
 def plan_list(request):
-    page = queries.timeline(request.GET.get("page", 1))
-    return render(request, "provisions/plan_list.html", {"plans": page.object_list, "page": page})
+    include = _include_withdrawn(request)
+    page = queries.timeline(request.GET.get("page", 1), include_withdrawn=include)
+    context = {"plans": page.object_list, "page": page, "include_withdrawn": include}
+    return render(request, "provisions/plan_list.html", context)
+
+
+def _include_withdrawn(request) -> bool:
+    """The home page's own switch (a plain link, so it works without JavaScript)."""
+    return request.GET.get("withdrawn") == "include"
 
 
 def health(request):
@@ -128,19 +136,26 @@ def _comparison_context(request, left: str, right: str) -> dict:
         "rows": SimpleLazyObject(lambda: comparison.filtered(**form.filters())),
         "form": form,
         "layout": form.chosen_layout,
-        "plans": _picker_plans(),
+        "plans": _picker_plans(left_plan, right_plan),
         "fragment_key": f"{FRAGMENT_VERSION}:{stamp}:{left_plan.pk}:{right_plan.pk}:{query}",
         "pickers_key": f"{FRAGMENT_VERSION}:{stamp}:{left_plan.pk}:{right_plan.pk}",
     }
 
 
-def _picker_plans():
-    """Every version, as light rows for the pickers (see the version_options tag)."""
-    fields = ("pk", "slug", "short_name", "presented_on")
-    return Plan.objects.order_by("presented_on", "slug").values_list(*fields, named=True)
+def _picker_plans(*chosen: Plan | None):
+    """The versions a picker offers, as light rows (see the version_options tag): those not
+    withdrawn, and any withdrawn one the page already names, so the picker can show it chosen
+    (marked withdrawn) rather than silently showing another version."""
+    fields = ("pk", "slug", "short_name", "presented_on", "withdrawn")
+    offered = Q(withdrawn=False) | Q(pk__in=[plan.pk for plan in chosen if plan])
+    return (
+        Plan.objects.filter(offered)
+        .order_by("presented_on", "slug")
+        .values_list(*fields, named=True)
+    )
 
 
-FRAGMENT_VERSION = "compare-1"  # change with compare.html's markup
+FRAGMENT_VERSION = "compare-2"  # change with compare.html's markup
 
 
 @require_safe
@@ -218,9 +233,11 @@ def _export_records(context, rows):
 @vary_on_headers("HX-Request")
 def search(request):
     form = SearchForm(request.GET or None)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
-    results = queries.search(query) if query else None
-    context = {"form": form, "query": query, "results": results}
+    valid = form.is_valid()
+    query = form.cleaned_data["q"] if valid else ""
+    include = valid and form.cleaned_data["withdrawn"]
+    results = queries.search(query, include_withdrawn=include) if query else None
+    context = {"form": form, "query": query, "results": results, "include_withdrawn": include}
     return render_page(request, "provisions/search.html", "search-results", context)
 
 
@@ -235,7 +252,7 @@ def scorecard(request):
     context = {
         "card": card,
         "baseline": baseline,
-        "plans": _picker_plans(),
+        "plans": _picker_plans(baseline),
         "columns": list(queries.SCORE_COLUMNS),
     }
     return render(request, "provisions/scorecard.html", context)

@@ -248,6 +248,8 @@ def test_citation_endpoint_gives_csl_and_bibtex(api_client, data):
 
 
 def test_atom_feeds(api_client, data, editor):
+    editor.first_name, editor.last_name = "Erin", "Editor"
+    editor.save()
     data["cap"].text = "Forces capped at 650,000."
     from provisions import services
 
@@ -264,7 +266,8 @@ def test_atom_feeds(api_client, data, editor):
             "application/atom+xml"
         )
     plan_feed = api_client.get(urls[1]).content.decode()
-    assert "650,000" in plan_feed and "by editor" in plan_feed
+    # the name shown in public, never the login name
+    assert "650,000" in plan_feed and "by Erin Editor" in plan_feed and "by editor" not in plan_feed
     assert api_client.get(reverse("api:feed-plan", args=["nope"])).status_code == 404
 
 

@@ -217,6 +217,8 @@ def test_provision_page_shows_lineage_with_a_baseline_readings_history_and_citat
     client, versions, editor
 ):
     cap = versions["cap"]
+    editor.first_name, editor.last_name = "Erin", "Editor"
+    editor.save()
     CitationFactory(provision=cap, reading="reduced to 600,000 soldiers")
     cap.text = "Ukraine's armed forces are limited to 600,000 troops."
     services.record_save(obj=cap, user=editor)
@@ -227,7 +229,9 @@ def test_provision_page_shows_lineage_with_a_baseline_readings_history_and_citat
         ("last", "later", 2),
     ]
     assert "800,000" in html and "reduced to 600,000 soldiers" in html
-    assert "by editor" in html and "[added: </span>troops" in html
+    # the public name, never the login name
+    assert "by Erin Editor" in html and "by editor" not in html
+    assert "[added: </span>troops" in html
     citation = response.context["citation"]
     assert "point 6" in citation["plain"] and "@misc{first-6," in citation["bibtex"]
     assert json.loads(citation["csl_json"])[0]["URL"].endswith(cap.get_absolute_url())

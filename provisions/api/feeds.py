@@ -12,6 +12,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
 from provisions.models import Assessment, Correspondence, Plan, Provision, Tag, split_label
+from provisions.services import display_name
 
 LIMIT = 50
 VERBS = {"+": "added", "~": "changed", "-": "deleted"}
@@ -67,7 +68,7 @@ def _provision_items(records) -> list[dict]:
         label = f"{record.number}{record.sub}"
         plan_slug = record.plan.slug if record.plan_id else ""
         link = reverse("provisions:provision-detail", args=[plan_slug, label])
-        who = f" by {record.history_user.get_username()}" if record.history_user else ""
+        who = f" by {display_name(record.history_user)}" if record.history_user else ""
         items.append(
             {
                 "title": f"Point {label} {VERBS.get(record.history_type, 'changed')} "

@@ -5,7 +5,7 @@ from django.utils.dateformat import format as format_date
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from provisions import diffing
+from provisions import diffing, services
 from provisions.queries import MATCH_START, MATCH_STOP
 
 register = template.Library()
@@ -70,6 +70,13 @@ def highlight(marked: str):
 
 
 @register.filter
+def public_name(user) -> str:
+    """A person as the public pages name them (never their login name); "curated dataset" for
+    rows that came with the dataset and have no author."""
+    return services.display_name(user) or "curated dataset"
+
+
+@register.filter
 def get_item(mapping, key):
     """mapping[key] in a template, or None."""
     return mapping.get(key) if mapping else None
@@ -96,10 +103,15 @@ def version_options(plans, selected=None) -> str:
     return mark_safe(  # every value below is escaped
         "".join(
             f'<option value="{html.escape(plan.slug)}"{" selected" if plan.pk == chosen else ""}>'
-            f"{html.escape(plan.short_name)} ({_month(plan)})</option>"
+            f"{html.escape(plan.short_name)} ({_month(plan)}){_withdrawn(plan)}</option>"
             for plan in plans
         )
     )
+
+
+def _withdrawn(plan) -> str:
+    # in words: an <option> can carry no other mark a screen reader would announce
+    return " — withdrawn" if getattr(plan, "withdrawn", False) else ""
 
 
 def _month(plan) -> str:

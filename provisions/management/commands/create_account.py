@@ -23,8 +23,13 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--role", choices=sorted(ROLES), default="editor")
         parser.add_argument("--email", default="")
+        parser.add_argument(
+            "--name",
+            default="",
+            help="The name shown in public (history, feeds, authorship); never the login name.",
+        )
 
-    def handle(self, *args, username, role, email, **options):
+    def handle(self, *args, username, role, email, name="", **options):
         password = os.environ.get("TRACKER_PASSWORD") or self.ask_password()
         user_model = get_user_model()
         user = user_model(username=username, email=email)
@@ -37,6 +42,8 @@ class Command(BaseCommand):
                 username=username, defaults={"email": email}
             )
             user.is_staff = True
+            if name:
+                user.first_name, _, user.last_name = name.strip().partition(" ")
             user.set_password(password)
             user.save()
             user.groups.set([Group.objects.get(name=ROLES[role])])
