@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # refuses logins from an address after repeated failures (see AXES_* below)
     "axes.middleware.AxesMiddleware",
+    "provisions.permalinks.PermalinkMiddleware",
     # last, so that every other middleware runs on a cache hit too
     "provisions.caching.PageCacheMiddleware",
 ]
