@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV := DEBUG=1
 
-.PHONY: run test fuzz bench load outage backup restore editor analyst install lint migrate dataset clean
+.PHONY: run test fuzz bench load outage backup restore editor analyst snapshot install lint migrate dataset clean
 
 install: $(STAMP)
 
@@ -57,11 +57,17 @@ load: install
 
 # make editor USERNAME=alice   (asks for a password; or set TRACKER_PASSWORD)
 USERNAME ?= editor
+# NAME="Alice Example" sets the name shown in public (the login name never is)
+NAME ?=
 editor: migrate
-	$(DEV) $(BIN)/python manage.py create_account $(USERNAME) --role editor
+	$(DEV) $(BIN)/python manage.py create_account $(USERNAME) --role editor --name "$(NAME)"
 
 analyst: migrate
-	$(DEV) $(BIN)/python manage.py create_account $(USERNAME) --role analyst
+	$(DEV) $(BIN)/python manage.py create_account $(USERNAME) --role analyst --name "$(NAME)"
+
+# write the database back into fixtures/ (same files, same order; unchanged data, same bytes)
+snapshot: migrate
+	$(DEV) $(BIN)/python manage.py snapshot_dataset
 
 # the database to backups/<name>-<UTC time>.{pgdump,sqlite3} (DATABASE_URL, else db.sqlite3)
 backup: install

@@ -3,7 +3,7 @@ collects input, calls the service and reports the outcome."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Prefetch
 from django.http import HttpResponseRedirect
@@ -30,43 +30,55 @@ from provisions.models import (
 class CuratedForm(forms.ModelForm):
     """Carries the revision the user opened, so that a save from a stale page is refused: the
     user's input stays in the form, and each field a colleague changed meanwhile shows their
-    value beside it."""
+    value beside it. A form whose values equal the stored row writes nothing (so a colleague
+    who saved only other rows of the same page is no conflict)."""
 
     base_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    # an inline row the user did not touch is not saved, so it need not be current either
-    check_unchanged = True
+    changes_stored = True
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.instance._state.adding:
+        if self._stored_row_exists():
             # the stored revision, not the instance's: a revert form starts from an old instance
             stored = type(self.instance)._default_manager.filter(pk=self.instance.pk)
             self.fields["base_revision"].initial = stored.values_list("revision", flat=True).first()
 
+    def _stored_row_exists(self) -> bool:
+        return bool(self.instance.pk) and not self.instance._state.adding
+
     def clean(self):
         cleaned = super().clean()
-        if not self.instance.pk or self.instance._state.adding:
+        if not self._stored_row_exists():
             return cleaned
-        if not self.check_unchanged and not self.has_changed():
+        current = type(self.instance)._default_manager.filter(pk=self.instance.pk).first()
+        if current is None:
+            raise ValidationError("Someone deleted this meanwhile; it was not saved.")
+        self.changes_stored = any(self._differing(current))
+        if not self.changes_stored:
             return cleaned
         base = cleaned.get("base_revision")
         if base is None:
             raise ValidationError("The page is missing the revision it was opened at; reload it.")
         try:
             services.check_revision(obj=self.instance, revision=base)
-        except services.StaleRevision as error:
-            self._show_theirs(error.current)
+        except services.StaleRevision:
+            for field in list(self._differing(current)):
+                self.add_error(
+                    field.name, f"Saved meanwhile as: \u201c{_shown(field, current)}\u201d"
+                )
             raise
         return cleaned
 
-    def _show_theirs(self, current) -> None:
-        for name in list(self.cleaned_data):
-            field = current._meta.get_field(name) if name != "base_revision" else None
-            if field is None or not getattr(field, "editable", False):
+    def _differing(self, current):
+        """The model fields of this form whose submitted value is not the stored one."""
+        for name in self.cleaned_data:
+            try:
+                field = current._meta.get_field(name)
+            except FieldDoesNotExist:  # base_revision, an inline row's DELETE
                 continue
             theirs, yours = _comparable(field, current, self.cleaned_data[name])
             if theirs != yours:
-                self.add_error(name, f"Saved meanwhile as: \u201c{_shown(field, current)}\u201d")
+                yield field
 
 
 def _comparable(field, current, submitted):
@@ -88,10 +100,6 @@ def _shown(field, current) -> str:
     return "(empty)" if value in ("", None) else str(value)
 
 
-class CuratedInlineForm(CuratedForm):
-    check_unchanged = False
-
-
 class CuratedInlineFormSet(forms.BaseInlineFormSet):
     """Rows marked for deletion that others' work depends on are refused before anything is
     written, with the reason."""
@@ -104,7 +112,7 @@ class CuratedInlineFormSet(forms.BaseInlineFormSet):
 
 
 class CuratedInline(admin.TabularInline):
-    form = CuratedInlineForm
+    form = CuratedForm
     formset = CuratedInlineFormSet
     extra = 0
 
@@ -151,6 +159,8 @@ class HistoryAdmin(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         if not change and isinstance(obj, Assessment | Correspondence):
             obj.author = request.user
+        if change and not form.changes_stored:
+            return  # nothing to write: the stored row has these values already
         revision = form.cleaned_data.get("base_revision") if change else None
         services.record_save(obj=obj, revision=revision, user=request.user)
 
@@ -166,6 +176,8 @@ class HistoryAdmin(SimpleHistoryAdmin):
                 services.record_delete(obj=obj, revision=revision, user=request.user)
                 continue
             if inline_form in formset.deleted_forms or not inline_form.has_changed():
+                continue
+            if obj.pk and not inline_form.changes_stored:
                 continue
             obj = inline_form.save(commit=False)
             if obj.pk is None and isinstance(obj, Assessment | Correspondence):

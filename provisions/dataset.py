@@ -55,8 +55,9 @@ GROUPS = {
 NOT_IN_FILES = {"id", "revision", "modified_at", "author", "modified_by"}
 
 
-def fixture_paths(directory: Path = FIXTURE_DIR) -> list[Path]:
+def fixture_paths(directory: Path | None = None) -> list[Path]:
     """Each group's files, in loading order: `sources.json`, then `sources-*.json` by name."""
+    directory = directory or FIXTURE_DIR
     paths = []
     for group in GROUPS:
         paths += sorted(directory.glob(f"{group}.json")) + sorted(directory.glob(f"{group}-*.json"))
@@ -262,9 +263,10 @@ def _record_loaded(created: list, *, reason: str, when) -> None:
 # --- snapshot --------------------------------------------------------------------------------
 
 
-def snapshot(directory: Path = FIXTURE_DIR) -> dict[Path, int]:
+def snapshot(directory: Path | None = None) -> dict[Path, int]:
     """Write every dataset row into `directory`, in the files and order it already has there.
     Returns the rows written per file."""
+    directory = directory or FIXTURE_DIR
     written = {}
     existing = fixture_paths(directory)
     for group, model in GROUPS.items():

@@ -15,11 +15,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--dir", type=Path, default=dataset.FIXTURE_DIR, help="Where to write (fixtures/)."
+            "--dir", type=Path, default=None, help="Where to write (default: fixtures/)."
         )
 
-    def handle(self, *args, dir: Path, **options):
-        dir.mkdir(parents=True, exist_ok=True)
+    def handle(self, *args, dir: Path | None, **options):
+        if dir is not None:
+            dir.mkdir(parents=True, exist_ok=True)
         written = dataset.snapshot(dir)
         for path, count in written.items():
             self.stdout.write(f"{path.name}: {count} row(s)")
