@@ -130,7 +130,7 @@ class PlanFilter(django_filters.FilterSet):
     based_on = django_filters.CharFilter(
         field_name="based_on__slug", help_text="Slug of the version it revises or answers."
     )
-    include_withdrawn = django_filters.BooleanFilter(
+    include_withdrawn = StrictBooleanFilter(
         method="keep",
         help_text="true: list withdrawn versions too (they are left out by default).",
     )

@@ -17,10 +17,22 @@ ERRORS = {
     "429": "Too many requests from an anonymous client; retry later.",
 }
 PRECONDITIONS = {
-    "412": "Stale revision: someone saved this provision after the revision you sent.",
-    "428": "Send the revision you started from (If-Match header or `revision`).",
+    "412": "Stale: someone saved this object after the copy you sent If-Match for; the body "
+    "carries the current object (`current`) and the response its ETag.",
+    "428": "Send If-Match with the ETag of the copy you started from (or its revision).",
 }
-CONFLICT = {"409": "Conflict: other records depend on this one, or the write would duplicate one."}
+CONFLICT = {
+    "409": "Conflict: other people's work depends on this object (`depends`), or it exists "
+    "already (`existing` is its URL)."
+}
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": 'The ETag a GET of this object answered (or its revision, e.g. "3"). '
+    "Without it the write is refused with 428; with a stale one, 412.",
+    "schema": {"type": "string"},
+}
 SAFE = {"get", "head", "options"}
 NOT_FILTERS = {"format", "style", "page", "page_size", "ordering"}
 
@@ -52,8 +64,11 @@ def document_errors_and_anonymous_reads(result, generator, request, public):
                 continue
             responses = operation.setdefault("responses", {})
             errors = dict(ERRORS)
-            if "/provisions/" in path and method in {"put", "patch"}:
+            if method in {"put", "patch", "delete"}:
                 errors.update(PRECONDITIONS)
+                parameters = operation.setdefault("parameters", [])
+                parameters[:] = [p for p in parameters if p.get("name") != "If-Match"]
+                parameters.append(IF_MATCH)
             if method in {"delete", "post", "put", "patch"}:
                 errors.update(CONFLICT)
             for status, description in errors.items():

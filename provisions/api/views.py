@@ -404,20 +404,13 @@ PROVISION_EXAMPLE = OpenApiExample(
     ),
     update=extend_schema(
         summary="Change a provision",
-        description="Send If-Match with the revision you started from; a newer save answers 412.",
-        parameters=[
-            OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)
-        ],
+        description="Send If-Match with the ETag of your GET (or the revision); a newer save "
+        "answers 412 with the current text.",
     ),
-    partial_update=extend_schema(
-        summary="Change some fields of a provision",
-        parameters=[
-            OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)
-        ],
-    ),
+    partial_update=extend_schema(summary="Change some fields of a provision"),
 )
 class ProvisionViewSet(TrackerViewSet):
-    """Numbered provisions of every version. Changing one needs If-Match with its revision."""
+    """Numbered provisions of every version. Changing or deleting one needs If-Match."""
 
     filterset_class = filters.ProvisionFilter
     ordering_fields = ["position", "number", "plan__presented_on", "revision"]
