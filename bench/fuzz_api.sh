@@ -20,7 +20,12 @@ $BIN/python manage.py migrate -v0
 $BIN/python manage.py load_dataset -v0
 $BIN/python manage.py collectstatic --noinput -v0
 HEADER=()
+EXCLUDE=()
 if [ "$AS" = editor ]; then
+  # Writes depend on the state, not only on the schema: a generated If-Match is stale (412),
+  # a generated reference or slug names nothing or something taken (400, 409). So "valid data
+  # is accepted" cannot hold; every other check (no 5xx, documented codes and bodies) still runs.
+  EXCLUDE=(--exclude-checks positive_data_acceptance)
   TRACKER_PASSWORD="fuzz-editor-$RANDOM-passphrase" $BIN/python manage.py create_account fuzzer --role editor >/dev/null
   KEY=$($BIN/python manage.py drf_create_token fuzzer | awk '{print $3}')
   HEADER=(-H "Authorization: Token $KEY")
@@ -40,7 +45,7 @@ done
 status=0
 $BIN/schemathesis run "http://127.0.0.1:$PORT/api/schema/" --checks all \
   --max-examples "$MAX_EXAMPLES" --seed 1 --no-color --generation-database none \
-  "${HEADER[@]}" || status=$?
+  "${HEADER[@]}" "${EXCLUDE[@]}" || status=$?
 if grep -q "Traceback" "$WORK/gunicorn.log"; then
   echo "fuzz: the server logged a traceback:" >&2
   grep -A30 "Traceback" "$WORK/gunicorn.log" | head -60 >&2

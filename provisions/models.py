@@ -13,6 +13,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 LABEL_RE = re.compile(r"^(?P<number>0|[1-9]\d{0,3})(?P<sub>[a-z]{0,2})$")
@@ -34,6 +35,28 @@ def display_label(label: str, *, numbered: bool, confirmed: bool) -> str:
     return label if confirmed else f"{label}?"
 
 
+class ModifiedAtField(models.DateTimeField):
+    """auto_now that also has a default: a row written raw (loaddata, a fixture) has no
+    modification time in its file, and gets the time it was loaded. simple-history turns
+    auto_now off on its copy, so a history record keeps the row's own time."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.pop("auto_now", None)
+        kwargs.setdefault("default", timezone.now)
+        super().__init__(*args, **kwargs)
+        self.auto_now = True
+        self.editable, self.blank = False, True
+
+    def _check_mutually_exclusive_options(self):
+        return []  # auto_now and a default together are the point of this field
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("auto_now", None)
+        kwargs.pop("default", None)
+        return name, path, args, kwargs
+
+
 class Curated(models.Model):
     """A row people edit: every save moves `revision` on, so a save or delete made from a stale
     copy can be refused (services.claim_revision), and `modified_at` says when it last changed."""
@@ -41,9 +64,7 @@ class Curated(models.Model):
     revision = models.PositiveIntegerField(
         default=1, editable=False, help_text="Goes up on every save; stale saves are refused."
     )
-    modified_at = models.DateTimeField(
-        auto_now=True, db_index=True, help_text="When this row was last saved."
-    )
+    modified_at = ModifiedAtField(db_index=True, help_text="When this row was last saved.")
 
     class Meta:
         abstract = True

@@ -47,9 +47,10 @@ class StaleRevision(ValidationError):
         self.current = current
         self.submitted_revision = submitted_revision
         name = current._meta.verbose_name
+        opened = "revision %(submitted)s" if submitted_revision is not None else "the ETag you sent"
         message = (
             f"Someone else saved this {name}%(by)s (now at revision %(current)s) after you "
-            "opened it (revision %(submitted)s), so your changes were not saved."
+            f"opened it ({opened}), so your changes were not saved."
         )
         params = {
             "by": _last_editor(current),

@@ -10,7 +10,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from provisions.models import Assessment, Correspondence, Provision
+from provisions.models import Assessment, Citation, Correspondence, Plan, Provision
 from tests.factories import (
     AssessmentFactory,
     CitationFactory,
@@ -234,6 +234,23 @@ def test_full_export_loads_back(api_client, data, tmp_path):
     assert Provision.objects.count() == 3
 
 
+def test_the_export_is_the_dataset_files_format_and_names_no_login(
+    api_client, data, analyst, tmp_path
+):
+    AssessmentFactory(provision=data["other"], tag=TagFactory(slug="vague"), author=analyst)
+    body = b"".join(api_client.get(reverse("api:export")).streaming_content).decode()
+    assert '"analyst"' not in body and '"author": null' not in body  # people are not data here
+    records = json.loads(body)
+    assert not any({"revision", "modified_at", "modified_by"} & set(r["fields"]) for r in records)
+    Plan.objects.update(based_on=None)
+    for model in (Assessment, Correspondence, Citation, Provision, Plan):
+        model.objects.all().delete()
+    path = tmp_path / "export.json"
+    path.write_text(body, encoding="utf-8")
+    call_command("loaddata", str(path), verbosity=0)  # into an empty database too
+    assert Provision.objects.count() == 3 and Assessment.objects.get(tag__slug="vague")
+
+
 def test_citation_endpoint_gives_csl_and_bibtex(api_client, data):
     url = reverse("api:provision-cite", args=["left-plan", "6"])
     body = api_client.get(url).json()
@@ -398,12 +415,13 @@ def test_writes_go_through_the_services(editor, data):
     assert Correspondence.objects.count() == 1
 
 
-def test_a_duplicate_source_url_is_a_field_error(editor, data):
+def test_a_taken_address_or_slug_is_a_conflict_naming_the_holder(editor, data):
     source = SourceFactory()
     body = {"publisher": "P", "title": "T", "url": source.url, "published_on": "2025-11-21",
             "language": "en", "coverage": "summary", "reliability": "press"}  # fmt: skip
     response = token_client(editor).post(reverse("api:source-list"), body, format="json")
-    assert response.status_code == 400 and "url" in response.json()
+    assert response.status_code == 409 and response.json()["code"] == "duplicate"
+    assert response.json()["existing"].endswith(reverse("api:source-detail", args=[source.pk]))
     other = SourceFactory()
     patch = token_client(editor).patch(
         reverse("api:source-detail", args=[other.pk]),
@@ -411,7 +429,12 @@ def test_a_duplicate_source_url_is_a_field_error(editor, data):
         format="json",
         HTTP_IF_MATCH=f'"{other.revision}"',
     )
-    assert patch.status_code == 400 and "url" in patch.json()
+    assert patch.status_code == 409
+    theme = token_client(editor).post(
+        reverse("api:theme-list"), {"slug": "armed-forces", "name": "Again"}, format="json"
+    )
+    assert theme.status_code == 409
+    assert theme.json()["existing"].endswith(reverse("api:theme-detail", args=["armed-forces"]))
 
 
 def test_relinking_onto_an_existing_pair_is_a_conflict_not_an_error(editor, data):

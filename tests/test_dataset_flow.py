@@ -216,7 +216,21 @@ def datasets(draw):
             unique_by=lambda t: (t[0], t[1], t[2]),
         )
     )
-    return themes, plans, points
+    sources = [
+        Source(
+            url=f"https://s.example/{index}",
+            publisher=draw(TEXT) or "p",
+            title=draw(TEXT) or "t",
+            author=draw(TEXT),
+            published_on=datetime.date(2025, 11, 1),
+            language="en",
+            coverage="summary",
+            reliability=draw(st.sampled_from(["press", "primary", "wire"])),
+            note=draw(TEXT),
+        )
+        for index in range(draw(st.integers(0, 3)))
+    ]
+    return themes, plans, points, sources
 
 
 @settings(
@@ -225,7 +239,8 @@ def datasets(draw):
 @given(data=datasets())
 def test_load_then_snapshot_is_the_identity(tmp_path_factory, data):
     empty_the_database()
-    themes, plans, points = data
+    themes, plans, points, sources = data
+    Source.objects.bulk_create(sources)
     Theme.objects.bulk_create(themes)
     Plan.objects.bulk_create(plans)
     saved_themes, saved_plans = (

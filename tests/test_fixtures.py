@@ -72,6 +72,19 @@ def test_every_loaded_row_has_one_history_record_saying_where_it_came_from(datas
     assert {t.theme.slug for t in record.themes.all()} == {"armed-forces"}
 
 
+def test_the_files_hold_every_field_of_the_data_and_no_bookkeeping(dataset):
+    """Only one install's bookkeeping stays out of the files: a source's author (a byline) is
+    data; who made an assessment (a login) is not."""
+    assert Source.objects.get(author="Martin Kragh")
+    for label in DATASET_MODELS:
+        model = apps.get_model(label)
+        held = set(dataset_module.file_fields(model))
+        for field in model._meta.concrete_fields + model._meta.many_to_many:
+            bookkeeping = field.name in {"id", "revision", "modified_at"}
+            login = field.is_relation and field.related_model.__name__ == "User"
+            assert (field.name in held) != (bookkeeping or login), (label, field.name)
+
+
 def test_a_snapshot_of_the_loaded_dataset_is_byte_identical_to_the_files(dataset, tmp_path):
     """fixtures/ -> database -> fixtures/ is the identity (the files are kept in the form a
     snapshot writes)."""

@@ -7,8 +7,8 @@ allow (Editors everything, Analysts assessments and correspondences). Every erro
 import hashlib
 import json
 
-from django.core import serializers as django_serializers
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpResponse, StreamingHttpResponse
@@ -37,7 +37,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
-from provisions import citing, queries, services
+from provisions import citing, dataset, queries, services
 from provisions.api import filters, serializers
 from provisions.api.renderers import CSVRenderer
 from provisions.models import (
@@ -87,9 +87,13 @@ def api_exception_handler(exc, context):
         if etag:
             response["ETag"] = etag
         return response
+    if isinstance(exc, ValidationError) and isinstance(view, TrackerViewSet):
+        exc = view.duplicate_of(exc) or exc
     if isinstance(exc, services.Duplicate):
         existing = exc.existing
         path = reverse(f"api:{existing._meta.model_name}-detail", args=[existing.pk])
+        if isinstance(view, TrackerViewSet):
+            path = view.path_of(existing)
         return Response(
             {
                 "detail": exc.messages[0],
@@ -140,8 +144,6 @@ class ETagMixin:
     the same copy exactly one succeeds.
     """
 
-    expected_revision = None
-
     def representation(self, instance) -> tuple[dict, str]:
         """What GET answers for `instance`, and its ETag."""
         action, self.action = self.action, "retrieve"
@@ -159,13 +161,10 @@ class ETagMixin:
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         return response
 
-    def check_object_permissions(self, request, obj):
-        super().check_object_permissions(request, obj)
-        if request.method in ("PUT", "PATCH", "DELETE"):
-            # a precondition is evaluated before the request's body is looked at
-            self.expected_revision = self._revision_from_precondition(request, obj)
-
-    def _revision_from_precondition(self, request, obj) -> int:
+    def _expected_revision(self, obj) -> int:
+        """The revision the client's If-Match names, checked against the stored row (read
+        again: validating the body may have set the new values on `obj` already)."""
+        request, stored = self.request, self.get_queryset().get(pk=obj.pk)
         header = request.headers.get("If-Match", "").strip()
         if not header:
             return _revision_in_body(request)
@@ -174,20 +173,23 @@ class ETagMixin:
             raise PreconditionRequired(
                 "If-Match: * does not say which copy you started from; send its ETag."
             )
-        current = self.representation(obj)[1]
-        if current in tags or str(obj.revision) in (tag.strip('"') for tag in tags):
-            return obj.revision
-        raise services.StaleRevision(current=obj, submitted_revision=None)
+        current = self.representation(stored)[1]
+        if current in tags or str(stored.revision) in (tag.strip('"') for tag in tags):
+            return stored.revision
+        raise services.StaleRevision(current=stored, submitted_revision=None)
 
     def perform_create(self, serializer):
         _save(serializer, user=self.request.user)
 
     def perform_update(self, serializer):
-        self.written = _save(serializer, revision=self.expected_revision, user=self.request.user)
+        # after the body is validated (a bad body is a 400 whatever the precondition), before
+        # anything is written; the write then claims this revision atomically
+        revision = self._expected_revision(serializer.instance)
+        self.written = _save(serializer, revision=revision, user=self.request.user)
 
     def perform_destroy(self, instance):
-        user = self.request.user
-        services.record_delete(obj=instance, revision=self.expected_revision, user=user)
+        revision = self._expected_revision(instance)
+        services.record_delete(obj=instance, revision=revision, user=self.request.user)
 
     def update(self, request, *args, **kwargs):
         response = super().update(request, *args, **kwargs)
@@ -280,6 +282,21 @@ class TrackerViewSet(JsonErrorsMixin, ETagMixin, viewsets.ModelViewSet):
             if not value.isdigit() or not 0 < int(value) <= MAX_ID:
                 raise NotFound()
         return super().get_object()
+
+    def duplicate_of(self, error: ValidationError) -> services.Duplicate | None:
+        """A write refused only because its slug or address is taken is a conflict with the
+        object that has it (409 naming it), not a bad request."""
+        codes = error.get_codes()
+        if not isinstance(codes, dict) or not codes or any(v != ["unique"] for v in codes.values()):
+            return None
+        data = self.request.data if isinstance(self.request.data, dict) else {}
+        model = self.get_queryset().model
+        existing = model._default_manager.filter(**{f: data.get(f) for f in codes}).first()
+        return services.Duplicate(existing=existing) if existing is not None else None
+
+    def path_of(self, obj) -> str:
+        value = getattr(obj, self.lookup_field)
+        return reverse(f"api:{self.basename}-detail", kwargs={self.lookup_field: value})
 
     def get_renderer_context(self):
         context = super().get_renderer_context()
@@ -583,29 +600,23 @@ class CompareView(JsonErrorsMixin, APIView):
         )
 
 
-EXPORT_MODELS = [Theme, Tag, Party, Source, Plan, Provision, Citation, Correspondence, Assessment]
-
-
 class ExportView(JsonErrorsMixin, APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
         summary="Export the whole dataset",
         description="Every version, provision, source, citation, link and assessment in one "
-        "JSON document (Django fixture format with natural keys: `manage.py loaddata` reads it).",
+        "JSON document, in the format of the dataset files in fixtures/ (Django fixtures with "
+        "natural keys: `manage.py load_dataset` or `loaddata` reads it). One database's "
+        "bookkeeping (ids, revisions, who made a row) is not part of it.",
         responses={200: build_array_type(build_basic_type(OpenApiTypes.OBJECT))},
     )
     def get(self, request):
-        def objects():
-            for model in EXPORT_MODELS:
-                yield from model.objects.order_by("pk").iterator(chunk_size=500)
-
-        serializer = django_serializers.get_serializer("json")()
-
         def stream():
-            yield serializer.serialize(
-                objects(), use_natural_foreign_keys=True, use_natural_primary_keys=True
-            )
+            yield "["
+            for index, record in enumerate(dataset.records()):
+                yield ("," if index else "") + json.dumps(record, cls=DjangoJSONEncoder)
+            yield "]"
 
         response = StreamingHttpResponse(stream(), content_type="application/json")
         response["Content-Disposition"] = 'attachment; filename="peace-plan-tracker.json"'
