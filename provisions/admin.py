@@ -61,13 +61,34 @@ class CuratedForm(forms.ModelForm):
             raise ValidationError("The page is missing the revision it was opened at; reload it.")
         try:
             services.check_revision(obj=self.instance, revision=base)
-        except services.StaleRevision:
-            for field in list(self._differing(current)):
+        except services.StaleRevision as error:
+            theirs = error.current
+            for field in list(self._changed_meanwhile(theirs, base)):
                 self.add_error(
-                    field.name, f"Saved meanwhile as: \u201c{_shown(field, current)}\u201d"
+                    field.name, f"Saved meanwhile as: \u201c{_shown(field, theirs)}\u201d"
                 )
-            raise
+            # the page now carries the revision it has shown: saving it again, having seen
+            # theirs, is a deliberate choice (refused again only if yet another save lands)
+            data = self.data.copy()
+            data[self.add_prefix("base_revision")] = theirs.revision
+            self.data = data
+            self.add_error(None, error)
+            raise ValidationError(
+                "Your input is kept. Their value is shown above each field that differs: "
+                "change yours, or save again to replace theirs."
+            ) from error
         return cleaned
+
+    def _changed_meanwhile(self, theirs, base: int):
+        """The fields where their save differs from what this page was opened with (the
+        history record of that revision), and from this page's input."""
+        history = type(theirs).history.filter(id=theirs.pk, revision=base)
+        opened = history.order_by("-history_id").first()
+        for field in self._differing(theirs):
+            # without a record to compare with (or for a many-to-many field), show it
+            unknown = opened is None or field.many_to_many
+            if unknown or getattr(opened, field.attname) != getattr(theirs, field.attname):
+                yield field
 
     def _differing(self, current):
         """The model fields of this form whose submitted value is not the stored one."""
@@ -248,8 +269,9 @@ class PlanCitationInline(CuratedInline):
 
 @admin.register(Plan)
 class PlanAdmin(HistoryAdmin):
-    list_display = ["short_name", "slug", "presented_on", "status", "completeness", "points"]
-    list_filter = ["status", "completeness", "numbered"]
+    list_display = ["short_name", "slug", "presented_on", "status", "completeness", "points",
+                    "withdrawn"]  # fmt: skip
+    list_filter = ["withdrawn", "status", "completeness", "numbered"]
     search_fields = ["slug", "title", "short_name", "summary"]
     autocomplete_fields = ["based_on"]
     filter_horizontal = ["parties"]

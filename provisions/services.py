@@ -60,7 +60,6 @@ class StaleRevision(ValidationError):
         if isinstance(current, Provision):
             message += " Their text reads: \u201c%(text)s\u201d."
             params["text"] = current.text
-        message += " Your input is kept: compare it with theirs, then save again."
         super().__init__(message, code="stale_revision", params=params)
 
 
@@ -169,7 +168,7 @@ def dependants(obj) -> list[str]:
 
 
 DELETE_ADVICE = {
-    Plan: "Withdraw it instead (tick \u201cwithdrawn\u201d and say why): its pages keep "
+    Plan: "Withdraw it instead (set \u201cwithdrawn\u201d and give the reason): its pages keep "
     "answering, marked withdrawn.",
     Provision: "Move or remove its assessments and links first.",
 }

@@ -30,7 +30,7 @@ def as_opened(response) -> dict:
     for inline in response.context["inline_admin_formsets"]:
         formset = inline.formset
         management = formset.management_form
-        data |= {management.add_prefix(k): v for k, v in management.initial.items()}
+        data |= {management.add_prefix(k): management[k].value() for k in management.fields}
         forms += formset.forms
     for form in forms:
         for name in form.fields:
@@ -91,6 +91,11 @@ def test_two_editors_race_in_the_admin_and_the_second_keeps_their_input(
     assert "Saved meanwhile as: \u201cCarol&#x27;s wording\u201d" in html  # theirs beside it
     obj.refresh_from_db()
     assert getattr(obj, field) == "Carol's wording" and obj.revision == 2
+    # having seen theirs, saving the same page again is a deliberate choice: it goes through
+    again = editor_client.post(url, as_opened(refused))
+    assert again.status_code == 302
+    obj.refresh_from_db()
+    assert getattr(obj, field) == "My wording, kept" and obj.revision == 3
 
 
 def test_a_page_saved_untouched_by_a_colleague_is_no_conflict(editor_client, second_editor):
@@ -192,3 +197,14 @@ def test_a_withdrawn_version_needs_a_reason_in_the_admin(editor_client):
     assert done.status_code == 302
     plan.refresh_from_db()
     assert plan.withdrawn and plan.history.latest().history_user.username == "editor"
+
+
+def test_only_the_fields_a_colleague_changed_are_shown_as_theirs(editor_client, second_editor):
+    theme = ThemeFactory(name="Armed forces", description="Caps and ceilings.")
+    url = reverse("admin:provisions_theme_change", args=[theme.pk])
+    mine, theirs = as_opened(editor_client.get(url)), as_opened(second_editor.get(url))
+    second_editor.post(url, {**theirs, "name": "Armed forces (theirs)"})
+    refused = editor_client.post(url, {**mine, "description": "My description."})
+    form = refused.context["adminform"].form
+    assert "name" in form.errors and "description" not in form.errors  # mine is not theirs
+    assert form["description"].value() == "My description."
