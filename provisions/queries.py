@@ -635,7 +635,7 @@ def provision_full_rows() -> QuerySet[Provision]:
     """Provisions with everything a researcher needs in one response."""
     return _provision_base().prefetch_related(
         Prefetch("citations", queryset=_citations_by_date()),
-        Prefetch("assessments", Assessment.objects.select_related("tag", "source")),
+        Prefetch("assessments", _assessments_with_authors()),
         Prefetch("predecessor_links", Correspondence.objects.select_related("earlier__plan")),
         Prefetch("successor_links", Correspondence.objects.select_related("later__plan")),
     )

@@ -505,7 +505,7 @@ class AssessmentViewSet(TrackerViewSet):
     """Analysts' tags on provisions, with rationale and source; analysts and editors write."""
 
     queryset = Assessment.objects.select_related(
-        "provision__plan", "tag", "source", "author"
+        "provision__plan", "tag", "source", "author", "modified_by"
     ).order_by("pk")
     serializer_class = serializers.AssessmentSerializer
     filterset_class = filters.AssessmentFilter
@@ -537,7 +537,9 @@ class AssessmentViewSet(TrackerViewSet):
 class CorrespondenceViewSet(TrackerViewSet):
     """Links between provisions of two versions; analysts and editors write."""
 
-    queryset = Correspondence.objects.select_related("earlier__plan", "later__plan").order_by("pk")
+    queryset = Correspondence.objects.select_related(
+        "earlier__plan", "later__plan", "author", "modified_by"
+    ).order_by("pk")
     serializer_class = serializers.CorrespondenceSerializer
     filterset_class = filters.CorrespondenceFilter
     ordering_fields = ["pk"]
