@@ -1,9 +1,8 @@
 """The curation interface. Every write with a rule goes through `services`; the admin only
 collects input, calls the service and reports the outcome."""
 
-from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Prefetch
 from django.http import HttpResponseRedirect
@@ -13,7 +12,7 @@ from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
 from provisions import services
-from provisions.forms import ImportForm, TagProvisionsForm
+from provisions.forms import CuratedForm, CuratedInlineFormSet, ImportForm, TagProvisionsForm
 from provisions.models import (
     Assessment,
     Citation,
@@ -25,111 +24,6 @@ from provisions.models import (
     Tag,
     Theme,
 )
-
-
-class CuratedForm(forms.ModelForm):
-    """Carries the revision the user opened, so that a save from a stale page is refused: the
-    user's input stays in the form, and each field a colleague changed meanwhile shows their
-    value beside it. A form whose values equal the stored row writes nothing (so a colleague
-    who saved only other rows of the same page is no conflict)."""
-
-    base_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    changes_stored = True
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self._stored_row_exists():
-            # the stored revision, not the instance's: a revert form starts from an old instance
-            stored = type(self.instance)._default_manager.filter(pk=self.instance.pk)
-            self.fields["base_revision"].initial = stored.values_list("revision", flat=True).first()
-
-    def _stored_row_exists(self) -> bool:
-        return bool(self.instance.pk) and not self.instance._state.adding
-
-    def clean(self):
-        cleaned = super().clean()
-        if not self._stored_row_exists():
-            return cleaned
-        current = type(self.instance)._default_manager.filter(pk=self.instance.pk).first()
-        if current is None:
-            raise ValidationError("Someone deleted this meanwhile; it was not saved.")
-        self.changes_stored = any(self._differing(current))
-        if not self.changes_stored:
-            return cleaned
-        base = cleaned.get("base_revision")
-        if base is None:
-            raise ValidationError("The page is missing the revision it was opened at; reload it.")
-        try:
-            services.check_revision(obj=self.instance, revision=base)
-        except services.StaleRevision as error:
-            theirs = error.current
-            for field in list(self._changed_meanwhile(theirs, base)):
-                self.add_error(
-                    field.name, f"Saved meanwhile as: \u201c{_shown(field, theirs)}\u201d"
-                )
-            # the page now carries the revision it has shown: saving it again, having seen
-            # theirs, is a deliberate choice (refused again only if yet another save lands)
-            data = self.data.copy()
-            data[self.add_prefix("base_revision")] = theirs.revision
-            self.data = data
-            self.add_error(None, error)
-            raise ValidationError(
-                "Your input is kept. Their value is shown above each field that differs: "
-                "change yours, or save again to replace theirs."
-            ) from error
-        return cleaned
-
-    def _changed_meanwhile(self, theirs, base: int):
-        """The fields where their save differs from what this page was opened with (the
-        history record of that revision), and from this page's input."""
-        history = type(theirs).history.filter(id=theirs.pk, revision=base)
-        opened = history.order_by("-history_id").first()
-        for field in self._differing(theirs):
-            # without a record to compare with (or for a many-to-many field), show it
-            unknown = opened is None or field.many_to_many
-            if unknown or getattr(opened, field.attname) != getattr(theirs, field.attname):
-                yield field
-
-    def _differing(self, current):
-        """The model fields of this form whose submitted value is not the stored one."""
-        for name in self.cleaned_data:
-            try:
-                field = current._meta.get_field(name)
-            except FieldDoesNotExist:  # base_revision, an inline row's DELETE
-                continue
-            theirs, yours = _comparable(field, current, self.cleaned_data[name])
-            if theirs != yours:
-                yield field
-
-
-def _comparable(field, current, submitted):
-    if field.many_to_many:
-        return {o.pk for o in field.value_from_object(current)}, {o.pk for o in submitted or []}
-    if field.is_relation:
-        return field.value_from_object(current), getattr(submitted, "pk", submitted)
-    return field.value_from_object(current), submitted
-
-
-def _shown(field, current) -> str:
-    if field.many_to_many:
-        return ", ".join(str(o) for o in field.value_from_object(current)) or "(none)"
-    if field.is_relation:
-        return str(getattr(current, field.name) or "(none)")
-    if field.choices:
-        return str(getattr(current, f"get_{field.name}_display")())
-    value = field.value_from_object(current)
-    return "(empty)" if value in ("", None) else str(value)
-
-
-class CuratedInlineFormSet(forms.BaseInlineFormSet):
-    """Rows marked for deletion that others' work depends on are refused before anything is
-    written, with the reason."""
-
-    def clean(self):
-        super().clean()
-        for form in self.deleted_forms:
-            if form.instance.pk and (refusal := services.delete_refusal(form.instance)):
-                raise ValidationError(refusal.messages)
 
 
 class CuratedInline(admin.TabularInline):

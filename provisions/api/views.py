@@ -4,12 +4,11 @@ Anonymous clients read (throttled); authenticated users write what their model p
 allow (Editors everything, Analysts assessments and correspondences). Every error is JSON.
 """
 
-import hashlib
 import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -25,12 +24,10 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import status, viewsets
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import (
-    SAFE_METHODS,
     AllowAny,
-    BasePermission,
     DjangoModelPermissionsOrAnonReadOnly,
 )
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -39,6 +36,7 @@ from rest_framework.views import APIView, exception_handler
 
 from provisions import citing, dataset, queries, services
 from provisions.api import filters, serializers
+from provisions.api.conditional import ETagMixin, OwnWorkOrModerator
 from provisions.api.renderers import CSVRenderer
 from provisions.models import (
     Assessment,
@@ -54,15 +52,6 @@ from provisions.models import (
 )
 
 RENDERERS = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
-
-
-class PreconditionRequired(APIException):
-    status_code = 428
-    default_detail = (
-        "Send the ETag of the copy you started from as an If-Match header (or its revision: "
-        'If-Match: "3"), so that a colleague\'s newer edit is not overwritten.'
-    )
-    default_code = "precondition_required"
 
 
 def api_exception_handler(exc, context):
@@ -134,107 +123,6 @@ def api_exception_handler(exc, context):
     return exception_handler(exc, context)
 
 
-class ETagMixin:
-    """Detail responses carry an ETag; a matching If-None-Match gets 304 Not Modified.
-
-    Every write to an existing object is conditional (RFC 9110 If-Match): PUT, PATCH and DELETE
-    need the ETag of the copy the client started from, or its revision number, and answer 412
-    when the object has changed since (428 without one). The revision is then claimed in the
-    same transaction as the write (services.claim_revision), so of two concurrent writers from
-    the same copy exactly one succeeds.
-    """
-
-    def representation(self, instance) -> tuple[dict, str]:
-        """What GET answers for `instance`, and its ETag."""
-        action, self.action = self.action, "retrieve"
-        try:
-            data = self.get_serializer(instance).data
-        finally:
-            self.action = action
-        return data, _etag_of(data)
-
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        etag = _etag_of(response.data)
-        response["ETag"] = etag
-        if etag in _etags(request.headers.get("If-None-Match", "")):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        return response
-
-    def _expected_revision(self, obj) -> int:
-        """The revision the client's If-Match names, checked against the stored row (read
-        again: validating the body may have set the new values on `obj` already)."""
-        request, stored = self.request, self.get_queryset().get(pk=obj.pk)
-        header = request.headers.get("If-Match", "").strip()
-        if not header:
-            return _revision_in_body(request)
-        tags = _etags(header)
-        if "*" in tags:
-            raise PreconditionRequired(
-                "If-Match: * does not say which copy you started from; send its ETag."
-            )
-        current = self.representation(stored)[1]
-        if current in tags or str(stored.revision) in (tag.strip('"') for tag in tags):
-            return stored.revision
-        raise services.StaleRevision(current=stored, submitted_revision=None)
-
-    def perform_create(self, serializer):
-        _save(serializer, user=self.request.user)
-
-    def perform_update(self, serializer):
-        # after the body is validated (a bad body is a 400 whatever the precondition), before
-        # anything is written; the write then claims this revision atomically
-        revision = self._expected_revision(serializer.instance)
-        self.written = _save(serializer, revision=revision, user=self.request.user)
-
-    def perform_destroy(self, instance):
-        revision = self._expected_revision(instance)
-        services.record_delete(obj=instance, revision=revision, user=self.request.user)
-
-    def update(self, request, *args, **kwargs):
-        response = super().update(request, *args, **kwargs)
-        fresh = self.get_queryset().get(pk=self.written.pk)
-        response["ETag"] = self.representation(fresh)[1]
-        return response
-
-
-def _save(serializer, *, revision=None, user=None):
-    """A serializer's validated data, saved through the guard (services.record_save)."""
-    instance = serializer.instance or serializer.Meta.model()
-    many = {}
-    for key, value in serializer.validated_data.items():
-        if instance._meta.get_field(key).many_to_many:
-            many[key] = value
-        else:
-            setattr(instance, key, value)
-    with transaction.atomic():
-        services.record_save(obj=instance, revision=revision, user=user)
-        for key, value in many.items():
-            getattr(instance, key).set(value)
-    serializer.instance = instance
-    return instance
-
-
-def _revision_in_body(request) -> int:
-    value = request.data.get("revision") if isinstance(request.data, dict) else None
-    if value is None or value == "":
-        raise PreconditionRequired()
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        return int(value)
-    raise ValidationError({"revision": ["Give the revision as a whole number."]})
-
-
-def _etag_of(data) -> str:
-    body = json.dumps(data, sort_keys=True, default=str).encode()
-    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-
-
-def _etags(header: str) -> list[str]:
-    return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
-
-
 MAX_ID = 2**63 - 1
 
 
@@ -258,15 +146,6 @@ class JsonErrorsMixin:
         self.request.accepted_renderer = JSONRenderer()
         self.request.accepted_media_type = JSONRenderer.media_type
         return response
-
-
-class OwnWorkOrModerator(BasePermission):
-    """Analysts change and delete only their own assessments and links; editors anyone's."""
-
-    message = "Only its author or an editor may change or delete this."
-
-    def has_object_permission(self, request, view, obj):
-        return request.method in SAFE_METHODS or services.may_change(request.user, obj)
 
 
 class TrackerViewSet(JsonErrorsMixin, ETagMixin, viewsets.ModelViewSet):
