@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from provisions import diffing
 from provisions.models import (
@@ -144,27 +144,37 @@ def may_change(user, obj) -> bool:
     return True
 
 
+def _counted(queryset, label: str) -> list[str]:
+    count = queryset.count()
+    return [f"{count} {label}"] if count else []
+
+
 def dependants(obj) -> list[str]:
     """What deleting `obj` would take with it that is someone's work; empty when it may go."""
-    found = []
     if isinstance(obj, Plan):
-        found += [f"{count} point(s)" for count in [obj.provisions.count()] if count]
-        found += [f"{count} source citation(s)" for count in [obj.citations.count()] if count]
-        found += [f"the base of {p}" for p in obj.derived_plans.all()]
-    elif isinstance(obj, Provision):
-        found += [f"assessment \u201c{a.tag}\u201d" for a in obj.assessments.select_related("tag")]
-        links = obj.successor_links.count() + obj.predecessor_links.count()
-        found += [f"{links} link(s) to other versions"] if links else []
-    elif isinstance(obj, Theme):
-        found += [f"{count} point(s) filed under it" for count in [obj.provisions.count()] if count]
-    elif isinstance(obj, Tag):
-        found += [f"{count} assessment(s)" for count in [obj.assessments.count()] if count]
-    elif isinstance(obj, Party):
-        found += [f"party to {p}" for p in obj.plans.all()]
-    elif isinstance(obj, Source):
-        found += [f"{count} citation(s)" for count in [obj.citations.count()] if count]
-        found += [f"{count} assessment(s)" for count in [obj.assessments.count()] if count]
-    return found
+        return [
+            *_counted(obj.provisions, "point(s)"),
+            *_counted(obj.citations, "source citation(s)"),
+            *(f"the base of {plan}" for plan in obj.derived_plans.all()),
+        ]
+    if isinstance(obj, Provision):
+        return [
+            *(f"assessment \u201c{a.tag}\u201d" for a in obj.assessments.select_related("tag")),
+            *_counted(Correspondence.objects.filter(Q(earlier=obj) | Q(later=obj)),
+                      "link(s) to other versions"),
+        ]  # fmt: skip
+    if isinstance(obj, Theme):
+        return _counted(obj.provisions, "point(s) filed under it")
+    if isinstance(obj, Tag):
+        return _counted(obj.assessments, "assessment(s)")
+    if isinstance(obj, Party):
+        return [f"party to {plan}" for plan in obj.plans.all()]
+    if isinstance(obj, Source):
+        return [
+            *_counted(obj.citations, "citation(s)"),
+            *_counted(obj.assessments, "assessment(s)"),
+        ]
+    return []
 
 
 DELETE_ADVICE = {

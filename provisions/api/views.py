@@ -79,18 +79,11 @@ def api_exception_handler(exc, context):
     if isinstance(exc, ValidationError) and isinstance(view, TrackerViewSet):
         exc = view.duplicate_of(exc) or exc
     if isinstance(exc, services.Duplicate):
-        existing = exc.existing
-        path = reverse(f"api:{existing._meta.model_name}-detail", args=[existing.pk])
-        if isinstance(view, TrackerViewSet):
-            path = view.path_of(existing)
+        existing = context["request"].build_absolute_uri(view.path_of(exc.existing))
         return Response(
-            {
-                "detail": exc.messages[0],
-                "code": "duplicate",
-                "existing": context["request"].build_absolute_uri(path),
-            },
+            {"detail": exc.messages[0], "code": "duplicate", "existing": existing},
             status=status.HTTP_409_CONFLICT,
-            headers={"Location": context["request"].build_absolute_uri(path)},
+            headers={"Location": existing},
         )
     if isinstance(exc, services.InUse):
         return Response(
