@@ -12,7 +12,7 @@ WORK=$(mktemp -d)
 PORT=$($BIN/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 export SECRET_KEY="fuzz-$(date +%s)-$RANDOM-not-a-production-key"
-export DEBUG=0 ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0 API_ANON_RATE=1000000/minute
+export DEBUG=0 ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0 API_ANON_RATE=1000000/minute COSTLY_ANON_RATE=1000000/minute
 export DATABASE_URL="sqlite:///$WORK/fuzz.sqlite3" STATIC_ROOT="$WORK/static"
 unset REDIS_URL
 

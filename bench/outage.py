@@ -116,6 +116,7 @@ def app_env() -> dict:
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0",
         API_ANON_RATE="100000000/minute",
+        COSTLY_ANON_RATE="100000000/minute",
         STATIC_ROOT=str(RESULTS / "outage-static"),
     )
     return env

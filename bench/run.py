@@ -54,6 +54,7 @@ def env_for(database: str) -> dict:
         ALLOWED_HOSTS="127.0.0.1,testserver",
         SECURE_SSL_REDIRECT="0",
         API_ANON_RATE="100000000/minute",
+        COSTLY_ANON_RATE="100000000/minute",
         STATIC_ROOT=str(ROOT / "bench" / "results" / "static"),
     )
     return env

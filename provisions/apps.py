@@ -7,6 +7,7 @@ class ProvisionsConfig(AppConfig):
     verbose_name = "Peace plan provisions"
 
     def ready(self):
+        import tracker.checks  # noqa: F401 (registers the deployment checks)
         from provisions.caching import on_data_change
 
         # any write to a tracker model moves the dataset stamp on (see provisions.caching)

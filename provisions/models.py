@@ -16,14 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-LABEL_RE = re.compile(r"^(?P<number>0|[1-9]\d{0,3})(?P<sub>[a-z]{0,2})$")
+# ASCII digits, and nothing after (`$` would let "10\n" through): one spelling per label
+LABEL_RE = re.compile(r"(?P<number>0|[1-9][0-9]{0,3})(?P<sub>[a-z]{0,2})", re.ASCII)
 SUB_VALIDATOR = RegexValidator(r"^[a-z]{0,2}$", "Use up to two lower-case letters, e.g. 'a'.")
 COLOUR_VALIDATOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour such as #b23b3b.")
 
 
 def split_label(label: str) -> tuple[int, str]:
     """'10c' -> (10, 'c'). Raises ValueError for anything that is not a label."""
-    match = LABEL_RE.match(label)
+    match = LABEL_RE.fullmatch(label)
     if not match:
         raise ValueError(f"{label!r} is not a provision label such as '10' or '10c'.")
     return int(match["number"]), match["sub"]

@@ -6,7 +6,11 @@ template (see `render_page`).
 
 import csv
 import datetime
+import math
+import re
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.validators import slug_re
 from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -14,12 +18,14 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
+from django.views import defaults
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from provisions import citing, diffing, queries
-from provisions.api.renderers import spreadsheet_safe
+from provisions.api.renderers import QUOTING, spreadsheet_safe
+from provisions.api.throttling import costly_refusal
 from provisions.forms import CompareFilterForm, PlanFilterForm, SearchForm, VersionPickerForm
 from provisions.models import Plan
 
@@ -174,30 +180,39 @@ def compare_export(request, left: str, right: str, fmt: str):
     if fmt == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        writer = csv.writer(response)
+        writer = csv.writer(response, quoting=QUOTING)
         writer.writerow(EXPORT_HEADER)
         for record in _export_records(context, rows):
             writer.writerow([spreadsheet_safe(cell) for cell in record])
         return response
+    left, right = (markdown_text(context[side].short_name) for side in ("left", "right"))
     lines = [
-        f"# {_one_line(context['left'].short_name)} → {_one_line(context['right'].short_name)}",
+        f"# {left} → {right}",
         "",
-        f"Exported {datetime.date.today():%d %B %Y} from {request.build_absolute_uri()}",
+        f"Exported {datetime.date.today():%d %B %Y} from "
+        f"{markdown_text(request.build_absolute_uri())}",
         "",
         "| " + " | ".join(EXPORT_HEADER) + " |",
         "|" + "---|" * len(EXPORT_HEADER),
     ]
     for record in _export_records(context, rows):
-        cells = [_one_line(str(cell).replace("|", "\\|")) for cell in record]
-        lines.append("| " + " | ".join(cells) + " |")
+        lines.append("| " + " | ".join(markdown_text(str(cell)) for cell in record) + " |")
     response = HttpResponse("\n".join(lines) + "\n", content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.md"'
     return response
 
 
-def _one_line(text: str) -> str:
-    """Text on one line of a Markdown table: any line break (a CR too) would start a new row."""
-    return " ".join(text.splitlines())
+# Markdown reads these as formatting (emphasis, code, links, tables): escaped with a backslash
+MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]~|#!])")
+
+
+def markdown_text(text: str) -> str:
+    """Untrusted text as literal text on one line of Markdown. Renderers pass raw HTML through,
+    so & < > become entities; Markdown's own punctuation is escaped, so a provision cannot make
+    a link or an image; any line break (a CR too) would start a new table row."""
+    text = " ".join(text.splitlines())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
 
 
 EXPORT_HEADER = [
@@ -236,13 +251,30 @@ def search(request):
     valid = form.is_valid()
     query = form.cleaned_data["q"] if valid else ""
     include = valid and form.cleaned_data["withdrawn"]
-    results = queries.search(query, include_withdrawn=include) if query else None
-    context = {"form": form, "query": query, "results": results, "include_withdrawn": include}
+    context = {"form": form, "query": query, "results": None, "include_withdrawn": include}
+    wait = costly_refusal(request) if query else None
+    if wait is not None:  # searching ranks every match: anonymous readers share a stricter rate
+        context["retry_after"] = math.ceil(wait)
+        response = render_page(request, "provisions/search.html", "search-results", context)
+        response.status_code = 429
+        response["Retry-After"] = str(context["retry_after"])
+        return response
+    if query:
+        context["results"] = queries.search(query, include_withdrawn=include)
     return render_page(request, "provisions/search.html", "search-results", context)
+
+
+def too_many_requests(request, wait: float) -> HttpResponse:
+    retry_after = math.ceil(wait)
+    response = render(request, "429.html", {"retry_after": retry_after}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_safe
 def scorecard(request):
+    if (wait := costly_refusal(request)) is not None:  # its cost grows with the versions
+        return too_many_requests(request, wait)
     baseline = None
     if slug := request.GET.get("baseline"):
         if not slug_re.match(slug):  # not a slug (a NUL would be a database error) names nothing
@@ -263,6 +295,30 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
     return render(request, "404.html", status=404)
+
+
+def bad_request(request, exception=None):
+    """400 (Django's own refusals, before any view: a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too
+    many fields, a forbidden host): JSON under /api/, as the API promises, else Django's page.
+    An over-size body is a 413, which says what to change."""
+    too_big = isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent)
+    if request.path.startswith("/api/"):
+        if too_big:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024
+            detail = f"The request body is too large: this API accepts up to {limit:g} MB."
+            return JsonResponse({"detail": detail, "code": "too_large"}, status=413)
+        return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=400)
+    response = defaults.bad_request(request, exception)
+    if too_big:
+        response.status_code = 413
+    return response
+
+
+def permission_denied(request, exception=None):
+    """403 from Django itself (a CSRF refusal outside the API's own views): JSON under /api/."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Forbidden.", "code": "permission_denied"}, status=403)
+    return defaults.permission_denied(request, exception)
 
 
 def server_error(request):

@@ -82,6 +82,21 @@ def _fresh_cache():
     caching._recent.entries.clear()
 
 
+@pytest.fixture(autouse=True)
+def _export_dir(settings, tmp_path_factory):
+    """Export files are named by database and stamp; test databases repeat both."""
+    settings.EXPORT_DIR = tmp_path_factory.mktemp("export")
+
+
+@pytest.fixture
+def costly_rate_unlimited(monkeypatch):
+    """For tests that search or export many times as one anonymous client on purpose."""
+    from provisions.api.throttling import CostlyThrottle
+
+    rates = {**CostlyThrottle.THROTTLE_RATES, "costly": "1000000/minute"}
+    monkeypatch.setattr(CostlyThrottle, "THROTTLE_RATES", rates)
+
+
 @pytest.fixture
 def api_client():
     from rest_framework.test import APIClient

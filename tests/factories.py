@@ -109,3 +109,13 @@ class CorrespondenceFactory(factory.django.DjangoModelFactory):
     later = factory.SubFactory(ProvisionFactory)
     relation = Correspondence.Relation.MODIFIED
     status = Correspondence.Status.CONFIRMED
+
+
+def api_as(user):
+    """An API client that sends `user`'s token."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client

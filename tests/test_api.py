@@ -220,7 +220,7 @@ def test_ordering_names_known_fields_only(api_client, data):
 def test_an_empty_csv_still_has_its_header(api_client, data):
     response = api_client.get(reverse("api:provision-list"), {"plan": "nope", "format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
-    assert response.content.decode().startswith("id,plan,label,")
+    assert response.content.decode().startswith('"id","plan","label",')
 
 
 def test_full_export_loads_back(api_client, data, tmp_path):

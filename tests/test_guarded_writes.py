@@ -7,7 +7,6 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from provisions.models import Assessment, Correspondence, Plan, Provision, Theme
@@ -21,6 +20,7 @@ from tests.factories import (
     SourceFactory,
     TagFactory,
     ThemeFactory,
+    api_as,
 )
 
 pytestmark = pytest.mark.django_db
@@ -33,12 +33,6 @@ def person(django_user_model, login: str, group: str, name: str = ""):
     )
     user.groups.add(Group.objects.get(name=group))
     return user
-
-
-def api_as(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
 
 
 @pytest.fixture

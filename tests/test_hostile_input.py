@@ -50,7 +50,7 @@ from provisions.models import (
     Theme,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("costly_rate_unlimited")]
 
 # --- The corpus --------------------------------------------------------------------------------
 

@@ -25,11 +25,20 @@ def client():
     return Client(raise_request_exception=False)
 
 
+LOST = {  # what each driver says when its server has gone away under an open connection
+    "postgresql": "server closed the connection unexpectedly",
+    "sqlite": "unable to open database file",
+}
+
+
 def database_down(error_class=OperationalError):
     """Every query fails, as when the server has gone away under an open connection."""
 
     def fail(execute, sql, params, many, context):
-        raise error_class("server closed the connection unexpectedly")
+        # the driver's own error, wrapped by Django as a real one is (with it as the cause)
+        driver_error = getattr(connection.Database, error_class.__name__)
+        with connection.wrap_database_errors:
+            raise driver_error(LOST[connection.vendor])
 
     return connection.execute_wrapper(fail)
 

@@ -136,6 +136,9 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# where /api/export/ keeps the export file of the current dataset stamp (provisions.exports)
+EXPORT_DIR = Path(os.environ.get("EXPORT_DIR") or BASE_DIR / "var" / "export")
+
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -165,6 +168,19 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 if env_bool("BEHIND_TLS_PROXY"):
     # Only behind a proxy that sets X-Forwarded-Proto itself and strips it from clients.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def env_count(name: str, default: int = 0) -> int:
+    value = os.environ.get(name, str(default)).strip()
+    if not (value.isascii() and value.isdigit()):
+        raise ImproperlyConfigured(f"{name} must be a whole number (0 or more), not {value!r}.")
+    return int(value)
+
+
+# How many proxies we run in front of the app, each appending to X-Forwarded-For: the client's
+# address is the entry the outermost one wrote (tracker.clientip). 0, the default, ignores the
+# header: with it set wrongly, a client could choose the address its limits are counted under.
+NUM_PROXIES = env_count("NUM_PROXIES")
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
@@ -191,7 +207,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Login throttling (django-axes): 5 failures for a user name from one address lock that pair
-# out for an hour; attempts are kept in the database and shown in the admin.
+# out for an hour; attempts are kept in the database and shown in the admin. The pair, never
+# the name alone: nobody can lock a colleague out of logging in from their own address. The
+# address is the one the API throttles count by (tracker.clientip, NUM_PROXIES).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -201,8 +219,7 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-if env_bool("BEHIND_TLS_PROXY"):
-    AXES_IPWARE_PROXY_COUNT = 1  # the client's address is the one the proxy saw
+AXES_CLIENT_IP_CALLABLE = "tracker.clientip.client_address"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -213,9 +230,19 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "provisions.api.parsers.BoundedJSONParser",  # refuses absurd nesting with a 400
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "provisions.api.pagination.TrackerPagination",
     "DEFAULT_THROTTLE_CLASSES": ["provisions.api.throttling.AnonWindowThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "120/minute")},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_ANON_RATE", "120/minute"),
+        # endpoints whose cost grows with the data (provisions.api.throttling.CostlyThrottle)
+        "costly": os.environ.get("COSTLY_ANON_RATE", "20/minute"),
+    },
+    "NUM_PROXIES": NUM_PROXIES,
     "EXCEPTION_HANDLER": "provisions.api.views.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

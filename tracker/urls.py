@@ -7,5 +7,7 @@ urlpatterns = [
     path("", include("provisions.urls")),
 ]
 
+handler400 = "provisions.views.bad_request"
+handler403 = "provisions.views.permission_denied"
 handler404 = "provisions.views.not_found"
 handler500 = "provisions.views.server_error"

@@ -41,11 +41,21 @@ class StrictOrderingFilter(OrderingFilter):
         return parameters
 
 
+class AsciiIntegerField(forms.IntegerField):
+    """A whole number written in ASCII digits. Python's int() also reads other scripts' digits
+    ("１", "١"), which would give one id many spellings (alias URLs, alias cache keys)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not value.strip().isascii():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
     """An id: a whole number the database can hold."""
 
-    field_class = forms.IntegerField
+    field_class = AsciiIntegerField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
@@ -83,7 +93,9 @@ class ProvisionFilter(django_filters.FilterSet):
         method="filter_has_assessment", help_text="true: only provisions an analyst has tagged."
     )
     q = django_filters.CharFilter(
-        method="filter_text", help_text="Words to find in the text or summary (all must occur)."
+        method="filter_text",
+        max_length=200,  # as on the search page; a longer pattern is no search but a load
+        help_text="Words to find in the text or summary (all must occur), up to 200 characters.",
     )
     changed_between = django_filters.CharFilter(
         method="filter_changed_between",

@@ -26,7 +26,7 @@ class TrackerPagination(PageNumberPagination):
             if not values:
                 continue
             value = values[-1]
-            if len(values) > 1 or not value.isdigit() or int(value) < 1:
+            if len(values) > 1 or not (value.isascii() and value.isdigit()) or int(value) < 1:
                 errors[name] = ["Give one whole number, 1 or more."]
             elif upper and int(value) > upper:
                 errors[name] = [f"Give a whole number from 1 to {upper}."]

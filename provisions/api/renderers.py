@@ -1,20 +1,42 @@
 """CSV for every list endpoint: djangorestframework-csv's renderer, with columns in the
 serializer's order and lists of plain values joined in one cell."""
 
+import csv
+import unicodedata
+
 from rest_framework_csv.renderers import CSVRenderer as LibraryCSVRenderer
 
-# A spreadsheet runs a cell that starts with one of these as a formula ("CSV injection"); such a
-# text gets a leading apostrophe, which spreadsheets hide and treat as "this is text".
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Formula injection ("CSV injection"): a spreadsheet runs a cell that starts with = + - or @ as
+# a formula, and tab, CR, LF or NUL first can lead into one (OWASP's list, with ASVS's NUL).
+# Leading spaces or invisible characters are no protection (spreadsheets trim some), nor is a
+# full-width sign (some normalise it), and a leading field separator (; in much of Europe, or ,)
+# would start a new cell where the formula then stands first. Such a text gets a leading
+# apostrophe, which spreadsheets hide and read as "this is text". Every field is also quoted,
+# so that a separator inside a cell cannot split it, whatever the reader's locale.
+FORMULA_START = frozenset("=+-@;,|")
+CONTROL_START = frozenset("\t\r\n\0")
+QUOTING = csv.QUOTE_ALL
 
 
 def spreadsheet_safe(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if not isinstance(value, str) or not value:
+        return value
+    if value[0] in CONTROL_START:
+        return "'" + value
+    first = next((char for char in value if not _invisible(char)), "")
+    if first and unicodedata.normalize("NFKC", first)[:1] in FORMULA_START:
         return "'" + value
     return value
 
 
+def _invisible(char: str) -> bool:
+    """White space, or a format character such as a zero-width space or a byte-order mark."""
+    return char.isspace() or unicodedata.category(char) == "Cf"
+
+
 class CSVRenderer(LibraryCSVRenderer):
+    writer_opts = {"quoting": QUOTING}
+
     def flatten_list(self, items):
         if all(not isinstance(item, dict | list) for item in items):
             return {"": "; ".join("" if item is None else str(item) for item in items)}

@@ -14,10 +14,16 @@ round trip as its stamp read (`count_in`). Other caches use add() and incr().
 
 from rest_framework.throttling import AnonRateThrottle
 
+from tracker.clientip import client_address
+
 COUNTED = "_anon_window_count"  # a request already counted in this window keeps its count here
 
 
 class AnonWindowThrottle(AnonRateThrottle):
+    def get_ident(self, request):
+        # the address the proxies we run saw, never one the client wrote (tracker.clientip)
+        return client_address(request)
+
     def allow_request(self, request, view):
         if self.rate is None:
             return True
@@ -69,3 +75,20 @@ class AnonWindowThrottle(AnonRateThrottle):
 
     def wait(self):
         return getattr(self, "wait_seconds", None)
+
+
+class CostlyThrottle(AnonWindowThrottle):
+    """A stricter anonymous rate (COSTLY_ANON_RATE) for what costs more the more data there is:
+    the whole-dataset export and full-text search. Counted only when the work is done: a
+    response the page cache already holds costs nothing and does not count."""
+
+    scope = "costly"
+
+
+def costly_refusal(request) -> float | None:
+    """For plain Django views: None when an anonymous request may do the costly work now, else
+    the seconds to wait (the request is counted either way, like DRF's throttles)."""
+    throttle = CostlyThrottle()
+    if throttle.allow_request(request, None):
+        return None
+    return max(1.0, throttle.wait() or 1.0)

@@ -4,15 +4,13 @@ Anonymous clients read (throttled); authenticated users write what their model p
 allow (Editors everything, Analysts assessments and correspondences). Every error is JSON.
 """
 
-import json
-
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.cache import get_conditional_response
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.plumbing import build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
@@ -34,10 +32,11 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
-from provisions import citing, dataset, queries, services
+from provisions import citing, exports, queries, services
 from provisions.api import filters, serializers
 from provisions.api.conditional import ETagMixin, OwnWorkOrModerator
 from provisions.api.renderers import CSVRenderer
+from provisions.api.throttling import AnonWindowThrottle, CostlyThrottle
 from provisions.models import (
     Assessment,
     Citation,
@@ -151,7 +150,8 @@ class TrackerViewSet(JsonErrorsMixin, ETagMixin, viewsets.ModelViewSet):
         # an id beyond what the database can hold is simply not there (not a database error)
         if self.lookup_field == "pk" and "pk" in self.kwargs:
             value = str(self.kwargs["pk"])
-            if not value.isdigit() or not 0 < int(value) <= MAX_ID:
+            # ASCII digits only: int() reads "１" and "١" too, which would make alias URLs
+            if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= MAX_ID:
                 raise NotFound()
         return super().get_object()
 
@@ -169,6 +169,22 @@ class TrackerViewSet(JsonErrorsMixin, ETagMixin, viewsets.ModelViewSet):
     def path_of(self, obj) -> str:
         value = getattr(obj, self.lookup_field)
         return reverse(f"api:{self.basename}-detail", kwargs={self.lookup_field: value})
+
+    def is_costly(self) -> bool:
+        """Whether this request's cost grows with the data: a CSV list has every matching row
+        (it is not paginated); pages larger than the default cost more too."""
+        if self.action != "list":
+            return False
+        renderer = getattr(self.request, "accepted_renderer", None)
+        size = self.request.GET.get(self.paginator.page_size_query_param, "")
+        larger = size.isascii() and size.isdigit() and int(size) > self.paginator.page_size
+        return getattr(renderer, "format", None) == "csv" or larger
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.is_costly():  # anonymous clients share the stricter rate for these
+            throttles.append(CostlyThrottle())
+        return throttles
 
     def get_renderer_context(self):
         context = super().get_renderer_context()
@@ -313,6 +329,10 @@ class ProvisionViewSet(TrackerViewSet):
         if self.action == "list":
             return serializers.ProvisionSerializer
         return serializers.ProvisionDetailSerializer
+
+    def is_costly(self) -> bool:
+        # full-text search ranks every match
+        return super().is_costly() or (self.action == "list" and bool(self.request.GET.get("q")))
 
     def get_object(self):
         if "plan_slug" in self.kwargs:
@@ -476,24 +496,48 @@ class CompareView(JsonErrorsMixin, APIView):
 
 class ExportView(JsonErrorsMixin, APIView):
     permission_classes = [AllowAny]
+    throttle_classes = [AnonWindowThrottle, CostlyThrottle]
 
     @extend_schema(
         summary="Export the whole dataset",
         description="Every version, provision, source, citation, link and assessment in one "
         "JSON document, in the format of the dataset files in fixtures/ (Django fixtures with "
         "natural keys: `manage.py load_dataset` or `loaddata` reads it). One database's "
-        "bookkeeping (ids, revisions, who made a row) is not part of it.",
-        responses={200: build_array_type(build_basic_type(OpenApiTypes.OBJECT))},
+        "bookkeeping (ids, revisions, who made a row) is not part of it. Written once per "
+        "state of the data and served as a file with an ETag: send `If-None-Match` to get a "
+        "304 when nothing changed. Anonymous clients share the stricter COSTLY_ANON_RATE. While "
+        "the file of a new state is being written, other requests get 503 with Retry-After.",
+        responses={
+            200: build_array_type(build_basic_type(OpenApiTypes.OBJECT)),
+            304: None,
+            503: OpenApiResponse(description="The export is being written: retry after a few s."),
+        },
     )
     def get(self, request):
-        def stream():
-            yield "["
-            for index, record in enumerate(dataset.records()):
-                yield ("," if index else "") + json.dumps(record, cls=DjangoJSONEncoder)
-            yield "]"
-
-        response = StreamingHttpResponse(stream(), content_type="application/json")
-        response["Content-Disposition"] = 'attachment; filename="peace-plan-tracker.json"'
+        try:
+            path, etag = exports.current_export()
+        except exports.ExportInProgress:
+            response = Response(
+                {
+                    "detail": "The export of the current data is being written. "
+                    "Please try again in a few seconds.",
+                    "code": "export_in_progress",
+                },
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
+            response["Retry-After"] = str(exports.RETRY_AFTER_SECONDS)
+            return response
+        not_modified = get_conditional_response(request, etag=etag)
+        if not_modified is not None:
+            return not_modified
+        response = FileResponse(
+            open(path, "rb"),  # noqa: SIM115 (FileResponse closes it)
+            content_type="application/json",
+            as_attachment=True,
+            filename="peace-plan-tracker.json",
+        )
+        response["ETag"] = etag
+        response["Cache-Control"] = "no-cache"  # revalidate: the ETag changes with every edit
         return response
 
 
