@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV := DEBUG=1
 
-.PHONY: run test fuzz bench load outage backup restore editor analyst snapshot install lint migrate dataset clean
+.PHONY: run test fuzz bench load costly outage backup restore editor analyst snapshot install lint migrate dataset clean
 
 install: $(STAMP)
 
@@ -54,6 +54,13 @@ load: install
 	bash scripts/ensure-redis.sh
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/load.py
+
+# 8 attackers on each endpoint whose cost grows with the data: a cheap page's median stays within
+# 2x (about 2 minutes)
+costly: install
+	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-redis.sh
+	$(BIN)/python bench/costly.py
 
 # make editor USERNAME=alice   (asks for a password; or set TRACKER_PASSWORD)
 USERNAME ?= editor
