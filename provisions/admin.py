@@ -157,7 +157,7 @@ class ProvisionInline(CuratedInline):
 class PlanCitationInline(CuratedInline):
     model = Citation
     fk_name = "plan"
-    fields = ["source", "locator", "reading", "note"]
+    fields = ["source", "locator", "reading", "reading_language", "reading_translation", "note"]
     autocomplete_fields = ["source"]
 
 
@@ -243,7 +243,10 @@ class PlanAdmin(HistoryAdmin):
 class CitationInline(CuratedInline):
     model = Citation
     fk_name = "provision"
-    fields = ["source", "locator", "excerpt", "reading", "note"]
+    fields = [
+        "source", "locator", "excerpt", "reading", "reading_language", "reading_translation",
+        "note",
+    ]  # fmt: skip
     autocomplete_fields = ["source"]
 
 
@@ -351,7 +354,7 @@ class ProvisionAdmin(HistoryAdmin):
 class SourceCitationInline(CuratedInline):
     model = Citation
     fk_name = "source"
-    fields = ["provision", "plan", "locator", "reading"]
+    fields = ["provision", "plan", "locator", "reading", "reading_language", "reading_translation"]
     autocomplete_fields = ["provision", "plan"]
 
 

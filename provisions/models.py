@@ -248,6 +248,8 @@ class ProvisionManager(models.Manager):
 class Provision(Curated):
     """One numbered point of a plan version ("10" or "10c")."""
 
+    TEXT_LANGUAGE = "en"  # our restatements are in English
+
     class Wording(models.TextChoices):
         VERBATIM = "verbatim", "Verbatim (cited quotation)"
         PARAPHRASE = "paraphrase", "Paraphrase (our restatement)"
@@ -405,9 +407,24 @@ class Citation(Curated):
     locator = models.CharField(max_length=200, blank=True, help_text="e.g. 'point 9', 'p. 4'.")
     excerpt = models.CharField(max_length=500, blank=True, help_text="A short quotation.")
     reading = models.TextField(
-        blank=True, help_text="This source's version of the point, where it differs."
+        blank=True,
+        help_text="The source's own words for this point: a short quotation in the source's "
+        "language. Never a description of what it says (that is a note).",
     )
-    note = models.TextField(blank=True)
+    reading_language = models.CharField(
+        max_length=8,
+        blank=True,
+        validators=[RegexValidator(r"^[a-z]{2,3}$", "An ISO 639 code in lower case, e.g. uk.")],
+        help_text="ISO 639-1 code of the reading's language, e.g. uk; required with a reading.",
+    )
+    reading_translation = models.TextField(
+        blank=True,
+        help_text="Our translation of a reading in another language into English: the "
+        "tracker team's words, not the source's.",
+    )
+    note = models.TextField(
+        blank=True, help_text="Ours: what this source says or how it differs, in our words."
+    )
 
     history = HistoricalRecords()
     objects = CitationManager()
@@ -445,8 +462,24 @@ class Citation(Curated):
     natural_key.dependencies = ["provisions.source", "provisions.plan", "provisions.provision"]
 
     def clean(self):
+        super().clean()
         if bool(self.plan_id) == bool(self.provision_id):
             raise ValidationError("A citation supports either a whole plan or one provision.")
+        errors = {}
+        if self.reading and not self.reading_language:
+            errors["reading_language"] = "Say which language the reading is in."
+        if self.reading_translation and not self.reading:
+            errors["reading_translation"] = "A translation needs the reading it translates."
+        elif self.reading_translation and self.reading_language == Provision.TEXT_LANGUAGE:
+            errors["reading_translation"] = "The reading is already in English."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def reading_diffable(self) -> bool:
+        """Only a reading in our restatements' language is word-diffed against them: a diff
+        across languages would mark every word as changed and mean nothing."""
+        return bool(self.reading) and self.reading_language == Provision.TEXT_LANGUAGE
 
 
 class AssessmentManager(models.Manager):

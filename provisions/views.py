@@ -84,7 +84,7 @@ def provision_detail(request, slug: str, label: str):
         "baseline": baseline,
         "history": queries.provision_history(provision),
         "readings": [
-            (citation, diff_against(provision, citation, field="reading"))
+            (citation, reading_runs(provision, citation))
             for citation in provision.citations.all()
             if citation.reading
         ],
@@ -104,8 +104,16 @@ def _baseline(label_key: str, provision, lineage):
     return provision
 
 
-def diff_against(base, other, field: str = "text"):
-    return diffing.word_diff(base.text, getattr(other, field))
+def diff_against(base, other):
+    return diffing.word_diff(base.text, other.text)
+
+
+def reading_runs(provision, citation):
+    """A source's reading word-diffed against our restatement, or None when it is in another
+    language: it is then shown beside our translation, never diffed against English."""
+    if not citation.reading_diffable:
+        return None
+    return diffing.word_diff(provision.text, citation.reading)
 
 
 @require_safe

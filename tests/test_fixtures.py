@@ -246,12 +246,15 @@ def test_the_seeds_are_sources(dataset):
     assert Source.objects.filter(reliability=Source.Reliability.SEED).count() == 3
 
 
-def test_variant_readings_are_recorded_where_sources_differ(dataset):
+def test_variants_are_described_in_notes_marked_as_ours(dataset):
+    """Where sources differ, the difference is described in the citation's note, marked as our
+    words; a reading is only ever a source's own words, with its language."""
     point_9 = Provision.objects.get_by_natural_key(PLAN_28, "9")
-    readings = point_9.citations.exclude(reading="")
-    assert readings.count() >= 2
-    assert any("troops" in c.reading for c in readings)
-    assert Citation.objects.exclude(reading="").count() >= 10
+    described = point_9.citations.filter(note__startswith="Variant, in our words")
+    assert described.count() >= 2
+    assert any("troops" in c.note for c in described)
+    assert Citation.objects.filter(note__startswith="Variant, in our words").count() >= 10
+    assert not Citation.objects.exclude(reading="").filter(reading_language="").exists()
 
 
 def test_every_correspondence_joins_two_plans_in_date_order(dataset):

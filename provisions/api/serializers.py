@@ -126,7 +126,19 @@ class ProvisionRefSerializer(serializers.Serializer):
         return _absolute(self.context.get("request"), path)
 
 
-class CitationSerializer(FullCleanMixin, serializers.ModelSerializer):
+class ReadingMixin(serializers.Serializer):
+    """Marks our translation as ours in every response (and CSV row), not only in the schema."""
+
+    reading_translated_by = serializers.SerializerMethodField(
+        help_text='Who translated the reading: "tracker" (our translation, not the '
+        "source's words), or null when there is no translation."
+    )
+
+    def get_reading_translated_by(self, citation) -> str | None:
+        return "tracker" if citation.reading_translation else None
+
+
+class CitationSerializer(ReadingMixin, FullCleanMixin, serializers.ModelSerializer):
     source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all())
     source_detail = SourceSerializer(source="source", read_only=True)
     plan = serializers.SlugRelatedField(
@@ -140,17 +152,21 @@ class CitationSerializer(FullCleanMixin, serializers.ModelSerializer):
         model = Citation
         fields = [
             "id", "source", "source_detail", "plan", "provision", "locator", "excerpt", "reading",
+            "reading_language", "reading_translation", "reading_translated_by",
             "note", *CURATED,
         ]  # fmt: skip
         read_only_fields = CURATED
 
 
-class CitationInProvisionSerializer(serializers.ModelSerializer):
+class CitationInProvisionSerializer(ReadingMixin, serializers.ModelSerializer):
     source = SourceSerializer(read_only=True)
 
     class Meta:
         model = Citation
-        fields = ["id", "source", "locator", "excerpt", "reading", "note"]
+        fields = [
+            "id", "source", "locator", "excerpt", "reading", "reading_language",
+            "reading_translation", "reading_translated_by", "note",
+        ]  # fmt: skip
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
