@@ -17,6 +17,7 @@ from provisions.models import (
     Assessment,
     Citation,
     Correspondence,
+    Coverage,
     Party,
     Plan,
     Provision,
@@ -113,6 +114,20 @@ class HistoryAdmin(SimpleHistoryAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             services.record_delete(obj=obj, revision=obj.revision, user=request.user)
+
+
+@admin.register(Coverage)
+class CoverageAdmin(HistoryAdmin):
+    """One row: how current the record is. Editors change it; it cannot be deleted."""
+
+    list_display = ["__str__", "material_until", "reviewed_on"]
+    fields = ["material_until", "reviewed_on", "note"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not Coverage.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Party)

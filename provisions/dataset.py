@@ -32,6 +32,7 @@ from provisions.models import (
     Assessment,
     Citation,
     Correspondence,
+    Coverage,
     Party,
     Plan,
     Provision,
@@ -52,6 +53,7 @@ GROUPS = {
     "citations": Citation,
     "correspondences": Correspondence,
     "assessments": Assessment,
+    "coverage": Coverage,
 }
 # one database's bookkeeping; and who made a row is a login on one install, not data
 NOT_IN_FILES = {"id", "revision", "modified_at"}
@@ -342,4 +344,6 @@ def _key_of(model, record: dict) -> tuple:
         return (*fields["provision"], fields["tag"][0])
     if model is Source:
         return (fields["url"],)
+    if model is Coverage:
+        return (fields["name"],)
     return (fields["slug"],)

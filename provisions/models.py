@@ -582,5 +582,66 @@ class Correspondence(Authored):
             )
 
 
+COVERAGE_HEADER = "Dataset-Coverage"
+
+
+class CoverageManager(models.Manager):
+    def get_by_natural_key(self, name):
+        return self.get(name=name)
+
+    def current(self):
+        """The dataset's coverage statement, or None before the dataset is loaded."""
+        return self.filter(name=Coverage.NAME).first()
+
+    def state_in(self, response):
+        """Say how current the data is in a download's headers (a CSV has no room for it)."""
+        coverage = self.current()
+        if coverage is not None:
+            response[COVERAGE_HEADER] = coverage.statement()
+        return response
+
+
+class Coverage(Curated):
+    """How current the record is: one row, stated wherever data is shown in bulk (the home and
+    version pages, the API root, every export). Editors change it in the admin."""
+
+    NAME = "dataset"
+
+    name = models.SlugField(unique=True, default=NAME, editable=False)
+    material_until = models.DateField(
+        help_text="The last publication date of the material the record covers."
+    )
+    reviewed_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the record was last reviewed against its sources as a whole "
+        "(empty: not recorded).",
+    )
+    note = models.TextField(blank=True, help_text="What is known to be missing, and why.")
+
+    history = HistoricalRecords()
+    objects = CoverageManager()
+
+    class Meta:
+        verbose_name_plural = "coverage"
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"Material up to {self.material_until:%d %b %Y}"
+
+    def natural_key(self):
+        return (self.name,)
+
+    def statement(self) -> str:
+        reviewed = (
+            f"last reviewed on {self.reviewed_on:%-d %B %Y}"
+            if self.reviewed_on
+            else "no review date recorded"
+        )
+        return f"Material published up to {self.material_until:%-d %B %Y}; {reviewed}."
+
+
 # Every model whose rows the pages show: the dataset stamp (provisions.caching) watches them.
-TRACKED_MODELS = (Party, Theme, Tag, Plan, Provision, Source, Citation, Assessment, Correspondence)
+TRACKED_MODELS = (
+    Party, Theme, Tag, Plan, Provision, Source, Citation, Assessment, Correspondence, Coverage,
+)  # fmt: skip

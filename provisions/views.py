@@ -27,7 +27,7 @@ from provisions import citing, diffing, queries
 from provisions.api.renderers import QUOTING, spreadsheet_safe
 from provisions.api.throttling import costly_refusal
 from provisions.forms import CompareFilterForm, PlanFilterForm, SearchForm, VersionPickerForm
-from provisions.models import Plan
+from provisions.models import Coverage, Plan
 
 
 def render_page(request, template: str, partial: str, context: dict) -> HttpResponse:
@@ -43,7 +43,12 @@ def render_page(request, template: str, partial: str, context: dict) -> HttpResp
 def plan_list(request):
     include = _include_withdrawn(request)
     page = queries.timeline(request.GET.get("page", 1), include_withdrawn=include)
-    context = {"plans": page.object_list, "page": page, "include_withdrawn": include}
+    context = {
+        "plans": page.object_list,
+        "page": page,
+        "include_withdrawn": include,
+        "coverage": Coverage.objects.current(),
+    }
     return render(request, "provisions/plan_list.html", context)
 
 
@@ -67,6 +72,7 @@ def plan_detail(request, slug: str):
         "form": form,
         "provisions": queries.provision_list(plan=plan, **form.filters()),
         "plan_citations": queries.plan_citations(plan=plan),
+        "coverage": SimpleLazyObject(Coverage.objects.current),  # not read by an htmx swap
     }
     return render_page(request, "provisions/plan_detail.html", "provision-list", context)
 
@@ -192,14 +198,16 @@ def compare_export(request, left: str, right: str, fmt: str):
         writer.writerow(EXPORT_HEADER)
         for record in _export_records(context, rows):
             writer.writerow([spreadsheet_safe(cell) for cell in record])
-        return response
+        return Coverage.objects.state_in(response)
     left, right = (markdown_text(context[side].short_name) for side in ("left", "right"))
+    coverage = Coverage.objects.current()
     lines = [
         f"# {left} → {right}",
         "",
         f"Exported {datetime.date.today():%d %B %Y} from "
         f"{markdown_text(request.build_absolute_uri())}",
         "",
+        *([markdown_text(coverage.statement()), ""] if coverage else []),
         "| " + " | ".join(EXPORT_HEADER) + " |",
         "|" + "---|" * len(EXPORT_HEADER),
     ]
@@ -207,7 +215,7 @@ def compare_export(request, left: str, right: str, fmt: str):
         lines.append("| " + " | ".join(markdown_text(str(cell)) for cell in record) + " |")
     response = HttpResponse("\n".join(lines) + "\n", content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.md"'
-    return response
+    return Coverage.objects.state_in(response)
 
 
 # Markdown reads these as formatting (emphasis, code, links, tables): escaped with a backslash

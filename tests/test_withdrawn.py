@@ -301,7 +301,7 @@ def test_home_query_count_does_not_grow_with_withdrawn_versions(
         if index % 2:
             withdraw(previous)
     # as tests/test_views.py: the withdrawn count shares the pager's count query
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         assert client.get(HOME, query).status_code == 200
 
 

@@ -11,6 +11,7 @@ from provisions.api import feeds, views
 app_name = "api"
 
 router = DefaultRouter()
+router.APIRootView = views.RootView
 router.register("plans", views.PlanViewSet, basename="plan")
 router.register("provisions", views.ProvisionViewSet, basename="provision")
 router.register("sources", views.SourceViewSet, basename="source")

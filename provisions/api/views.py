@@ -21,7 +21,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import status, viewsets
+from rest_framework import routers, status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import (
@@ -41,6 +41,7 @@ from provisions.models import (
     Assessment,
     Citation,
     Correspondence,
+    Coverage,
     Party,
     Plan,
     Provision,
@@ -185,6 +186,13 @@ class TrackerViewSet(JsonErrorsMixin, ETagMixin, viewsets.ModelViewSet):
         if self.is_costly():  # anonymous clients share the stricter rate for these
             throttles.append(CostlyThrottle())
         return throttles
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        renderer = getattr(request, "accepted_renderer", None)
+        if getattr(renderer, "format", None) == "csv" and response.status_code == 200:
+            Coverage.objects.state_in(response)
+        return response
 
     def get_renderer_context(self):
         context = super().get_renderer_context()
@@ -494,6 +502,27 @@ class CompareView(JsonErrorsMixin, APIView):
         )
 
 
+class RootView(routers.APIRootView):
+    """The API's endpoints, and how current the data behind them is."""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        coverage = Coverage.objects.current()
+        response.data = {"coverage": coverage_data(coverage), **response.data}
+        return response
+
+
+def coverage_data(coverage) -> dict | None:
+    if coverage is None:
+        return None
+    return {
+        "material_until": coverage.material_until,
+        "reviewed_on": coverage.reviewed_on,
+        "statement": coverage.statement(),
+        "note": coverage.note,
+    }
+
+
 class ExportView(JsonErrorsMixin, APIView):
     permission_classes = [AllowAny]
     throttle_classes = [AnonWindowThrottle, CostlyThrottle]
@@ -503,7 +532,10 @@ class ExportView(JsonErrorsMixin, APIView):
         description="Every version, provision, source, citation, link and assessment in one "
         "JSON document, in the format of the dataset files in fixtures/ (Django fixtures with "
         "natural keys: `manage.py load_dataset` or `loaddata` reads it). One database's "
-        "bookkeeping (ids, revisions, who made a row) is not part of it. Written once per "
+        "bookkeeping (ids, revisions, who made a row) is not part of it. A citation's "
+        "`reading` is the source's own words; its `reading_translation` is ours (the tracker "
+        "team's translation), never the source's. The `provisions.coverage` record says how "
+        "current the data is (also in the `Dataset-Coverage` header). Written once per "
         "state of the data and served as a file with an ETag: send `If-None-Match` to get a "
         "304 when nothing changed. Anonymous clients share the stricter COSTLY_ANON_RATE. While "
         "the file of a new state is being written, other requests get 503 with Retry-After.",
@@ -538,7 +570,7 @@ class ExportView(JsonErrorsMixin, APIView):
         )
         response["ETag"] = etag
         response["Cache-Control"] = "no-cache"  # revalidate: the ETag changes with every edit
-        return response
+        return Coverage.objects.state_in(response)
 
 
 CITE_STYLES = ("all", "bibtex", "csl")

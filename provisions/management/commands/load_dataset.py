@@ -8,6 +8,7 @@ truth, and an editor's change is never reverted by a load. Exit status 0 either 
 from django.core.management import BaseCommand, CommandError
 
 from provisions import caching, dataset
+from provisions.corrections import apply_corrections, correction_paths
 
 
 class Command(BaseCommand):
@@ -30,9 +31,14 @@ class Command(BaseCommand):
         if overwrite and not settings.DEBUG:
             raise CommandError("--overwrite replaces curated edits: development only (DEBUG=1).")
         report = dataset.load(dataset.fixture_paths(), overwrite=overwrite)
+        # reviewed corrections reach a database that already held the rows they correct
+        corrected = apply_corrections(correction_paths())
         caching.advance_stamp()
         if options["verbosity"] == 0:
             return
+        self.stdout.write("Reviewed corrections (fixtures/corrections/): " + corrected.lines()[0])
+        for line in corrected.lines()[1:]:
+            self.stdout.write(f"  {line}")
         added = ", ".join(f"{count} {group}" for group, count in report.added.items() if count)
         self.stdout.write(f"Added {report.added_total} row(s){f': {added}' if added else ''}.")
         self.stdout.write(f"{report.unchanged} row(s) already in the database, unchanged.")
