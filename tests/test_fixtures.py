@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 
 from provisions import dataset as dataset_module
+from provisions.corrections import apply_corrections, correction_paths
 from provisions.models import Assessment, Citation, Correspondence, Plan, Provision, Source
 
 pytestmark = pytest.mark.django_db
@@ -232,7 +233,8 @@ def test_every_source_code_named_in_a_note_exists(dataset):
     notes += [c.note for c in Correspondence.objects.all()]
     notes += [a.rationale for a in Assessment.objects.all()]
     # K-codes are left out: "K3" is also how unnumbered points are labelled. B92 is an outlet.
-    named = set(re.findall(r"\b([A-JL-Z]\d{2}b?|SD\d)\b", " ".join(notes))) - {"B92"}
+    # N26-07: the 2026 update's codes carry the year
+    named = set(re.findall(r"\b([A-JL-Z]\d{2}(?:-\d{2})?b?|SD\d)\b", " ".join(notes))) - {"B92"}
     assert named, "no codes found: the pattern is wrong and the test would pass vacuously"
     assert named <= codes, sorted(named - codes)
 
@@ -240,6 +242,66 @@ def test_every_source_code_named_in_a_note_exists(dataset):
 def test_every_source_is_used(dataset):
     unused = Source.objects.annotate(n=Count("citations") + Count("assessments")).filter(n=0)
     assert [str(s) for s in unused] == []
+
+
+def test_the_dataset_has_no_structural_fault(dataset):
+    """manage.py check_dataset: what an audit found by hand cannot come back unnoticed."""
+    call_command("check_dataset", stdout=io.StringIO())
+
+
+def test_the_files_already_hold_every_reviewed_correction(dataset):
+    """fixtures/corrections/ reach installs that hold older data; a new install gets the
+    corrected files, so applying them again finds every entry already so."""
+    report = apply_corrections(correction_paths())
+    assert report.already and not report.applied
+    assert report.conflicts == [] and report.missing == []
+
+
+def test_what_the_december_2026_audit_found_stays_fixed(dataset):
+    point = Provision.objects.get_by_natural_key
+    assert point(PLAN_28, "23").text.startswith("Russia will not obstruct")  # not "Ukraine may"
+    assert "consider any complaints" in point(PLAN_28, "26").text
+    assert not point(PLAN_28, "20c").text.startswith("Both sides")
+    assert not Assessment.objects.filter(
+        provision=point(PLAN_28, "14"), tag__slug="contradicts-international-law"
+    ).exists()
+    assert Plan.objects.get(slug="trilateral-talks-2026").status != Plan.Status.AGREED_TEXT
+    # a pre-leak report is a reading of the early terms, not of the leaked text
+    assert not Citation.objects.filter(
+        provision__plan__slug=PLAN_28, locator__icontains="pre-leak"
+    ).exists()
+    # points presumed from the US text: no cited source gives their numbers
+    presumed = [15, 16, 17, 18, 20, 22, 23, 24, 25, 27, 28]
+    e3 = Provision.objects.filter(plan__slug="e3-reuters-2025-11", number__in=presumed)
+    assert e3.count() == len(presumed) and not e3.filter(label_confirmed=True).exists()
+
+
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "ua-eu-us-ceasefire-enforcement-2026-02",
+        "us-ua-sequencing-2026-02",
+        "us-donbas-dmz-joint-admin-2026-02",
+        "ru-draft-memorandum-terms-2026-02",
+        "eu-ua-accession-options-2026-02",
+        "ua-open-letter-putin-2026-06",
+    ],
+)
+def test_the_2026_documents_are_reported_only_sourced_and_linked(dataset, slug):
+    plan = Plan.objects.get(slug=slug)
+    assert plan.completeness == Plan.Completeness.REPORTED_ONLY
+    assert plan.status != Plan.Status.AGREED_TEXT
+    provisions = plan.provisions.all()
+    assert provisions and all(p.citations.exists() for p in provisions)
+    assert Correspondence.objects.filter(later__plan=plan).exists()
+
+
+def test_the_coverage_reaches_june_2026_and_says_what_is_missing(dataset):
+    from provisions.models import Coverage
+
+    coverage = Coverage.objects.current()
+    assert str(coverage.material_until) == "2026-06-17"
+    assert coverage.reviewed_on and "after 17 June 2026" in coverage.note
 
 
 def test_the_seeds_are_sources(dataset):
