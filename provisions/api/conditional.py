@@ -94,9 +94,13 @@ class ETagMixin:
         services.record_delete(obj=instance, revision=revision, user=self.request.user)
 
     def update(self, request, *args, **kwargs):
-        response = super().update(request, *args, **kwargs)
-        fresh = self.get_queryset().get(pk=self.written.pk)
-        response["ETag"] = self.representation(fresh)[1]
+        # the write and the read of what was written in one transaction: a read after the
+        # commit could meet a colleague's lock (SQLite) and answer 503 for a write that landed
+        with transaction.atomic():
+            response = super().update(request, *args, **kwargs)
+            fresh = self.get_queryset().get(pk=self.written.pk)
+            etag = self.representation(fresh)[1]
+        response["ETag"] = etag
         return response
 
 
