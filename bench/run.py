@@ -39,6 +39,8 @@ ENDPOINTS = [
     ("compare 28/20 (warm)", f"/compare/{LEFT}/{RIGHT}/"),
     ("search", "/search/?q=troops"),
     ("scorecard", "/scorecard/"),
+    ("board 20-point", f"/plans/{RIGHT}/board/"),
+    ("API board", f"/api/plans/{RIGHT}/board/"),
     ("API provisions (100)", "/api/provisions/?page_size=100"),
     ("API compare", f"/api/compare/?left={LEFT}&right={RIGHT}"),
 ]

@@ -12,7 +12,13 @@ from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
 from provisions import services
-from provisions.forms import CuratedForm, CuratedInlineFormSet, ImportForm, TagProvisionsForm
+from provisions.forms import (
+    CuratedForm,
+    CuratedInlineFormSet,
+    ImportForm,
+    StanceForm,
+    TagProvisionsForm,
+)
 from provisions.models import (
     Assessment,
     Citation,
@@ -20,6 +26,7 @@ from provisions.models import (
     Coverage,
     Party,
     Plan,
+    Position,
     Provision,
     Source,
     Tag,
@@ -183,7 +190,7 @@ class PlanAdmin(HistoryAdmin):
     list_filter = ["withdrawn", "status", "completeness", "numbered"]
     search_fields = ["slug", "title", "short_name", "summary"]
     autocomplete_fields = ["based_on"]
-    filter_horizontal = ["parties"]
+    filter_horizontal = ["parties", "principal_parties"]
     prepopulated_fields = {"slug": ["short_name"]}
     date_hierarchy = "presented_on"
     inlines = [ProvisionInline, PlanCitationInline]
@@ -271,6 +278,16 @@ class AssessmentInline(CuratedInline):
     autocomplete_fields = ["tag", "source"]
 
 
+class PositionInline(CuratedInline):
+    model = Position
+    fk_name = "provision"
+    fields = ["party", "stance", "stated_on", "date_precision", "source", "excerpt", "note"]
+    autocomplete_fields = ["party", "source"]
+    ordering = ["stated_on", "pk"]
+    verbose_name = "party's stance"
+    verbose_name_plural = "where the parties stand (each on a source)"
+
+
 class SuccessorInline(CuratedInline):
     model = Correspondence
     fk_name = "earlier"
@@ -312,8 +329,10 @@ class ProvisionAdmin(HistoryAdmin):
     list_select_related = ["plan"]
     search_fields = ["text", "summary", "plan__slug", "plan__short_name"]
     autocomplete_fields = ["plan", "themes"]
-    inlines = [CitationInline, AssessmentInline, PredecessorInline, SuccessorInline]
-    actions = ["tag_selected"]
+    inlines = [
+        CitationInline, AssessmentInline, PositionInline, PredecessorInline, SuccessorInline,
+    ]  # fmt: skip
+    actions = ["tag_selected", "record_stance"]
 
     def get_queryset(self, request):
         return (
@@ -364,6 +383,33 @@ class ProvisionAdmin(HistoryAdmin):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return render(request, "admin/provisions/provision/tag_many.html", context)
+
+    def has_position_permission(self, request):
+        return request.user.has_perm("provisions.add_position")
+
+    @admin.action(description="Record one party's stance on selected provisions…",
+                  permissions=["position"])  # fmt: skip
+    def record_stance(self, request, queryset):
+        form = StanceForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            try:
+                created = services.position_add_many(
+                    provisions=queryset, user=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, f"Recorded {len(created)} position(s).")
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Record a stance on the selected provisions",
+            "form": form,
+            "provisions": queryset.select_related("plan"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return render(request, "admin/provisions/provision/stance_many.html", context)
 
 
 class SourceCitationInline(CuratedInline):
@@ -442,3 +488,36 @@ class CorrespondenceAdmin(ReviewActions, HistoryAdmin):
     autocomplete_fields = ["earlier", "later"]
     readonly_fields = ["author", "modified_by"]
     actions = ["confirm_selected", "reject_selected"]
+
+
+@admin.register(Position)
+class PositionAdmin(HistoryAdmin):
+    """A board in list form: filter by version (and party or stance), sorted by point, then
+    party, then date; every row names its source."""
+
+    list_display = ["point", "party", "stance_shown", "stated_on", "source", "on_board"]
+    list_filter = ["plan", "party", "stance", "source__reliability"]
+    list_select_related = ["plan", "provision__plan", "party", "source"]
+    search_fields = ["note", "excerpt", "provision__text", "plan__short_name", "party__name"]
+    autocomplete_fields = ["plan", "provision", "party", "source"]
+    date_hierarchy = "stated_on"
+    ordering = ["plan", "provision__position", "party__name", "stated_on", "pk"]
+
+    @admin.display(description="point", ordering="provision__position")
+    def point(self, position):
+        if position.provision_id:
+            return f"{position.plan.short_name} {position.provision.display_label}"
+        return f"{position.plan.short_name} (as a whole)"
+
+    @admin.display(description="stance", ordering="stance")
+    def stance_shown(self, position):
+        from provisions.positions import STANCE_SYMBOLS
+
+        return f"{STANCE_SYMBOLS.get(position.stance, '')} {position.get_stance_display()}"
+
+    @admin.display(description="board")
+    def on_board(self, position):
+        from django.utils.html import format_html
+
+        url = reverse("provisions:board", args=[position.plan.slug])
+        return format_html('<a href="{}">view</a>', url)

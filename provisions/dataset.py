@@ -35,6 +35,7 @@ from provisions.models import (
     Coverage,
     Party,
     Plan,
+    Position,
     Provision,
     Source,
     Tag,
@@ -53,6 +54,7 @@ GROUPS = {
     "citations": Citation,
     "correspondences": Correspondence,
     "assessments": Assessment,
+    "positions": Position,
     "coverage": Coverage,
 }
 # one database's bookkeeping; and who made a row is a login on one install, not data
@@ -324,6 +326,7 @@ def _rows(model) -> models.QuerySet:
         Correspondence: ["earlier__plan", "later__plan"],
         Assessment: ["provision__plan", "tag", "source"],
         Plan: ["based_on"],
+        Position: ["plan", "provision__plan", "party", "source"],
     }.get(model, [])
     queryset = model._default_manager.select_related(*related).order_by("pk")
     many = [f.name for f in model._meta.local_many_to_many]
@@ -346,4 +349,8 @@ def _key_of(model, record: dict) -> tuple:
         return (fields["url"],)
     if model is Coverage:
         return (fields["name"],)
+    if model is Position:
+        label = fields["provision"][1] if fields["provision"] else ""
+        party, source = fields["party"][0], fields["source"][0]
+        return (fields["plan"][0], label, party, fields["stated_on"], source)
     return (fields["slug"],)

@@ -12,7 +12,8 @@ only whether what the record claims about its evidence is backed by the record i
   source the point is; "point 15 (not in retrieved excerpt)" does not);
 - a `contradicts-international-law` tag whose rationale names no instrument of law;
 - a version said to be an agreed text, without a citation of the version saying it was
-  agreed, signed or adopted.
+  agreed, signed or adopted;
+- a party's stance resting on a state-aligned outlet, whose note does not say so.
 """
 
 import re
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from provisions.models import Assessment, Citation, Plan, Provision, Source
+from provisions.models import Assessment, Citation, Plan, Position, Provision, Source
 
 LAW_TAG = "contradicts-international-law"
 # "Only attested in state-aligned outlets", "single state-aligned source", and the like
@@ -57,6 +58,7 @@ KINDS = {
     "label-unsupported": "label confirmed, but no citation gives a locator",
     "law-tag-no-instrument": "law-contradiction tag naming no instrument",
     "agreement-unsourced": "agreed text without a citation saying it was agreed",
+    "position-state-aligned-unmarked": "stance from a state-aligned outlet, not said in its note",
 }
 
 
@@ -67,6 +69,7 @@ def find_faults() -> list[Fault]:
         *_unsupported_labels(),
         *_law_tags(),
         *_agreements(),
+        *_positions(),
     ]
 
 
@@ -157,4 +160,16 @@ def _agreements():
                 "agreement-unsourced",
                 plan.slug,
                 "no citation of the version says it was agreed, signed or adopted",
+            )
+
+
+def _positions():
+    stated = Position.objects.filter(source__reliability=Source.Reliability.STATE_ALIGNED)
+    for position in stated.select_related("plan", "provision__plan", "party").order_by("pk"):
+        if not re.search(r"state[- ]aligned|state media", position.note, re.IGNORECASE):
+            where = _where(position.provision) if position.provision_id else position.plan.slug
+            yield Fault(
+                "position-state-aligned-unmarked",
+                f"{where} {position.party.slug} {position.stated_on}",
+                "the note does not say the source is a state-aligned outlet",
             )

@@ -8,7 +8,7 @@ from django.core.validators import slug_re
 from django.db.models import Q, QuerySet
 
 from provisions import diffing, importing, queries, services
-from provisions.models import Plan, Source, Tag
+from provisions.models import Party, Plan, Position, Source, Tag
 
 
 class PlanFilterForm(forms.Form):
@@ -27,6 +27,50 @@ class PlanFilterForm(forms.Form):
         if not self.is_bound or not self.is_valid():
             return {}
         return {key: value for key, value in self.cleaned_data.items() if value}
+
+
+class BoardForm(forms.Form):
+    """The negotiation board's date and filters. Invalid input is reported on the form (the
+    page answers 400), never silently replaced."""
+
+    as_of = forms.DateField(
+        label="As of", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Each party's latest stance stated on or before this date (default today).",
+    )  # fmt: skip
+    since = forms.DateField(
+        label="Changes since", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Mark the cells whose stance changed after this date.",
+    )  # fmt: skip
+    theme = forms.ChoiceField(label="Theme", required=False)
+    status = forms.ChoiceField(label="Status", required=False)
+    party = forms.ChoiceField(label="Party", required=False)
+
+    def __init__(self, *args, parties=(), **kwargs):
+        from provisions.positions import Status
+
+        super().__init__(*args, **kwargs)
+        self.fields["theme"].choices = [("", "All themes")] + [
+            (t.slug, t.name) for t in queries.themes()
+        ]
+        self.fields["status"].choices = [("", "Any status")] + [(s.value, s.label) for s in Status]
+        self.fields["party"].choices = [("", "Any party")] + [(p.slug, p.name) for p in parties]
+
+    def clean(self):
+        cleaned = super().clean()
+        as_of, since = cleaned.get("as_of"), cleaned.get("since")
+        if as_of and since and since >= as_of:
+            self.add_error("since", "Choose a date before the “as of” date.")
+        return cleaned
+
+    def value(self, name: str):
+        """The valid value of one field, or its default: a bad date does not void the others."""
+        if not self.is_bound:
+            return None
+        self.is_valid()  # cleaned_data then holds the fields that are valid
+        return self.cleaned_data.get(name)
+
+    def filters(self) -> dict:
+        return {name: self.value(name) for name in ("theme", "status", "party") if self.value(name)}
 
 
 class CompareFilterForm(PlanFilterForm):
@@ -167,6 +211,24 @@ class TagProvisionsForm(forms.Form):
         queryset=Source.objects.order_by("publisher"), required=False,
         help_text="The evidence for the tag, if one source carries it.",
     )  # fmt: skip
+
+
+class StanceForm(forms.Form):
+    """One party's stance, stated on one date in one source, for several points at once."""
+
+    party = forms.ModelChoiceField(queryset=Party.objects.order_by("name"))
+    stance = forms.ChoiceField(choices=Position.Stance.choices)
+    stated_on = forms.DateField(help_text="When the party said so (YYYY-MM-DD).")
+    date_precision = forms.ChoiceField(
+        choices=Source.DatePrecision.choices, initial=Source.DatePrecision.DAY
+    )
+    source = forms.ModelChoiceField(
+        queryset=Source.objects.order_by("publisher"), help_text="Required: where it is stated."
+    )
+    excerpt = forms.CharField(
+        required=False, max_length=600, help_text="The source's own words, if it has them."
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
 
 
 # --- Curation: every admin form is guarded by the revision it was opened at ----------------

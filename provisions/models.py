@@ -200,6 +200,13 @@ class Plan(Curated):
         help_text="The version this one revises or answers.",
     )
     parties = models.ManyToManyField(Party, blank=True, related_name="plans")
+    principal_parties = models.ManyToManyField(
+        Party,
+        blank=True,
+        related_name="principal_in",
+        help_text="Whose acceptance makes a point of this version agreed (the negotiation "
+        "board's first columns).",
+    )
     summary = models.TextField(blank=True)
     note = models.TextField(blank=True, help_text="Provenance, disputes, what is unconfirmed.")
     withdrawn = models.BooleanField(
@@ -209,7 +216,7 @@ class Plan(Curated):
     )
     withdrawn_reason = models.TextField(blank=True, help_text="Why it was withdrawn.")
 
-    history = HistoricalRecords(m2m_fields=[parties])
+    history = HistoricalRecords(m2m_fields=[parties, principal_parties])
     objects = SlugManager()
 
     class Meta:
@@ -582,6 +589,106 @@ class Correspondence(Authored):
             )
 
 
+class PositionManager(models.Manager):
+    def get_by_natural_key(self, plan_slug, label, party_slug, stated_on, source_url):
+        found = self.filter(
+            plan__slug=plan_slug,
+            party__slug=party_slug,
+            stated_on=stated_on,
+            source__url=source_url,
+        )
+        if label:
+            number, sub = split_label(label)
+            return found.get(provision__number=number, provision__sub=sub)
+        return found.get(provision__isnull=True)
+
+
+class Position(Curated):
+    """Where a party stands on a point (or on a version as a whole), as of a date, on the
+    evidence of a source. A point's status is derived from these (provisions.positions),
+    never stored."""
+
+    class Stance(models.TextChoices):
+        PROPOSES = "proposes", "Proposes"
+        ACCEPTS = "accepts", "Accepts"
+        ACCEPTS_IN_PRINCIPLE = "accepts_in_principle", "Accepts in principle"
+        WORDING_OPEN = "wording_open", "Agrees, wording open"
+        UNDER_DISCUSSION = "under_discussion", "Under discussion"
+        REJECTS = "rejects", "Rejects"
+        COUNTER_PROPOSES = "counter_proposes", "Counter-proposes"
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="positions")
+    provision = models.ForeignKey(
+        Provision,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="positions",
+        help_text="The point; empty when the source speaks of the version as a whole.",
+    )
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="positions")
+    stance = models.CharField(max_length=24, choices=Stance)
+    stated_on = models.DateField(help_text="When the party said so (not when it was reported).")
+    date_precision = models.CharField(
+        max_length=5, choices=Source.DatePrecision, default=Source.DatePrecision.DAY
+    )
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        related_name="positions",
+        help_text="Where the stance is stated: required.",
+    )
+    excerpt = models.CharField(
+        max_length=600, blank=True, help_text="The source's own words that state the stance."
+    )
+    note = models.TextField(
+        blank=True, help_text="Our words: the setting; our translation of a foreign excerpt."
+    )
+
+    history = HistoricalRecords()
+    objects = PositionManager()
+
+    class Meta:
+        ordering = ["plan", "provision", "party", "stated_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provision", "party", "stated_on", "source"],
+                condition=Q(provision__isnull=False),
+                name="position_unique_on_point",
+                violation_error_message="This party's stance from this source on this date is "
+                "recorded already.",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "party", "stated_on", "source"],
+                condition=Q(provision__isnull=True),
+                name="position_unique_on_version",
+                violation_error_message="This party's stance from this source on this date is "
+                "recorded already.",
+            ),
+        ]
+        indexes = [models.Index(fields=["plan", "stated_on"], name="position_plan_date")]
+
+    def __str__(self):
+        on = self.provision if self.provision_id else f"{self.plan} (as a whole)"
+        return f"{self.party}: {self.get_stance_display().lower()} ({on}, {self.stated_on})"
+
+    def natural_key(self):
+        label = self.provision.label if self.provision_id else ""
+        return (self.plan.slug, label, self.party.slug, self.stated_on.isoformat(), self.source.url)
+
+    natural_key.dependencies = [
+        "provisions.plan", "provisions.provision", "provisions.party", "provisions.source",
+    ]  # fmt: skip
+
+    def clean(self):
+        if self.provision_id and not self.plan_id:
+            self.plan_id = self.provision.plan_id
+        if self.provision_id and self.plan_id and self.provision.plan_id != self.plan_id:
+            raise ValidationError({"provision": "This point belongs to another version."})
+        if self.stated_on and self.stated_on > timezone.localdate():
+            raise ValidationError({"stated_on": "A stance cannot be stated in the future."})
+
+
 COVERAGE_HEADER = "Dataset-Coverage"
 
 
@@ -644,4 +751,5 @@ class Coverage(Curated):
 # Every model whose rows the pages show: the dataset stamp (provisions.caching) watches them.
 TRACKED_MODELS = (
     Party, Theme, Tag, Plan, Provision, Source, Citation, Assessment, Correspondence, Coverage,
+    Position,
 )  # fmt: skip

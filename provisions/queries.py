@@ -14,12 +14,14 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from provisions import caching, diffing
+from provisions import caching, diffing, positions
 from provisions.models import (
     Assessment,
     Citation,
     Correspondence,
+    Party,
     Plan,
+    Position,
     Provision,
     Source,
     Tag,
@@ -45,13 +47,15 @@ def plan_timeline() -> QuerySet[Plan]:
             assessed_count=_count(
                 points.filter(Exists(Assessment.objects.filter(provision=OuterRef("pk"))))
             ),
+            position_count=_count(Position.objects.filter(plan=OuterRef("pk"))),
         )
         .order_by("presented_on", "slug")
     )
 
 
-def _count(provisions: QuerySet[Provision]) -> Coalesce:
-    """The number of provisions in a subquery correlated on the plan (0 for none)."""
+def _count(provisions: QuerySet) -> Coalesce:
+    """The number of rows (provisions, positions) in a subquery correlated on the plan (0 for
+    none)."""
     counted = provisions.order_by().values("plan").annotate(n=Count("pk"))
     return Coalesce(Subquery(counted.values("n")), 0)
 
@@ -348,6 +352,15 @@ def changed_counts(pairs: list[tuple[Plan, Plan]]) -> dict[int, int]:
     return counts
 
 
+def comparison_statuses(comparison: Comparison) -> dict:
+    """Today's status of each point of a comparison (positions cannot be dated in the future:
+    the status from all of them is today's)."""
+    plan_pk = {comparison.left.slug: comparison.left.pk, comparison.right.slug: comparison.right.pk}
+    return positions.point_statuses(
+        {p.id: plan_pk[p.plan] for row in comparison.rows for p in (*row.left, *row.right)}
+    )
+
+
 def comparison(left: Plan, right: Plan, *, stamp: str | None = None) -> Comparison:
     """Align two versions through the confirmed correspondences (see diffing.align)."""
     return comparisons([(left, right)], stamp=stamp)[0]
@@ -469,6 +482,13 @@ def provision_history(provision: Provision) -> list[dict]:
         )
         previous = record
     return entries[::-1]
+
+
+def board_parties(plan: Plan) -> list[Party]:
+    """The parties a version's board has columns for: its principals, and any other party
+    that has stated a stance on it."""
+    both = Q(principal_in=plan) | Q(positions__plan=plan)
+    return list(Party.objects.filter(both).distinct().order_by("name"))
 
 
 def themes() -> QuerySet[Theme]:

@@ -18,6 +18,7 @@ from provisions.models import (
     Curated,
     Party,
     Plan,
+    Position,
     Provision,
     Source,
     Tag,
@@ -155,6 +156,7 @@ def dependants(obj) -> list[str]:
         return [
             *_counted(obj.provisions, "point(s)"),
             *_counted(obj.citations, "source citation(s)"),
+            *_counted(obj.positions, "position(s) of parties"),
             *(f"the base of {plan}" for plan in obj.derived_plans.all()),
         ]
     if isinstance(obj, Provision):
@@ -162,17 +164,22 @@ def dependants(obj) -> list[str]:
             *(f"assessment \u201c{a.tag}\u201d" for a in obj.assessments.select_related("tag")),
             *_counted(Correspondence.objects.filter(Q(earlier=obj) | Q(later=obj)),
                       "link(s) to other versions"),
+            *_counted(obj.positions, "position(s) of parties"),
         ]  # fmt: skip
     if isinstance(obj, Theme):
         return _counted(obj.provisions, "point(s) filed under it")
     if isinstance(obj, Tag):
         return _counted(obj.assessments, "assessment(s)")
     if isinstance(obj, Party):
-        return [f"party to {plan}" for plan in obj.plans.all()]
+        return [
+            *(f"party to {plan}" for plan in obj.plans.all()),
+            *_counted(obj.positions, "position(s)"),
+        ]
     if isinstance(obj, Source):
         return [
             *_counted(obj.citations, "citation(s)"),
             *_counted(obj.assessments, "assessment(s)"),
+            *_counted(obj.positions, "position(s)"),
         ]
     return []
 
@@ -180,7 +187,7 @@ def dependants(obj) -> list[str]:
 DELETE_ADVICE = {
     Plan: "Withdraw it instead (set \u201cwithdrawn\u201d and give the reason): its pages keep "
     "answering, marked withdrawn.",
-    Provision: "Move or remove its assessments and links first.",
+    Provision: "Move or remove its assessments, links and positions first.",
 }
 
 
@@ -201,9 +208,24 @@ def record_save(*, obj: Curated, revision: int | None = None, user=None) -> Cura
                        user=user)  # fmt: skip
     else:
         _stamp_user(obj, user)
+    if (twin := _twin(obj)) is not None:
+        raise Duplicate(existing=twin)
     obj.full_clean(exclude=["revision"])
     obj.save()
     return obj
+
+
+def _twin(obj) -> Curated | None:
+    """The stored row that `obj` would duplicate (positions: one party's stance from one source
+    on one date), so that a second copy is a conflict naming the first, not a bare refusal."""
+    if not isinstance(obj, Position) or not (obj.party_id and obj.source_id and obj.stated_on):
+        return None
+    same = Position.objects.filter(
+        party_id=obj.party_id, source_id=obj.source_id, stated_on=obj.stated_on
+    ).exclude(pk=obj.pk)
+    if obj.provision_id:
+        return same.filter(provision_id=obj.provision_id).first()
+    return same.filter(plan_id=obj.plan_id, provision__isnull=True).first()
 
 
 @transaction.atomic
@@ -379,6 +401,23 @@ def assessment_tag_many(*, provisions, tag, rationale: str, source=None, user=No
         assessment_add(provision=provision, tag=tag, rationale=rationale, source=source, user=user)
         count += 1
     return count
+
+
+@transaction.atomic
+def position_add_many(*, provisions, party, stance, stated_on, source, date_precision="day",
+                      excerpt="", note="", user=None) -> list:  # fmt: skip
+    """Record one party's stance, stated on one date in one source, on several points at once;
+    all or nothing. A point that has this position already (same party, date and source) is
+    refused: say so rather than record it twice."""
+    created = []
+    for provision in provisions:
+        position = Position(
+            plan_id=provision.plan_id, provision=provision, party=party, stance=stance,
+            stated_on=stated_on, date_precision=date_precision, source=source,
+            excerpt=excerpt, note=note,
+        )  # fmt: skip
+        created.append(record_save(obj=position, user=user))
+    return created
 
 
 def source_for(

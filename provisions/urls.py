@@ -7,6 +7,9 @@ app_name = "provisions"
 urlpatterns = [
     path("", views.plan_list, name="plan-list"),
     path("plans/<slug:slug>/", views.plan_detail, name="plan-detail"),
+    # before the point pattern: "board" is no label, but the point pattern would take it
+    path("plans/<slug:slug>/board/", views.board, name="board"),
+    path("plans/<slug:slug>/board/export.csv", views.board_export, name="board-export"),
     path("plans/<slug:slug>/<str:label>/", views.provision_detail, name="provision-detail"),
     path("compare/", views.compare_pick, name="compare-pick"),
     path("compare/<slug:left>/<slug:right>/", views.compare, name="compare"),

@@ -23,10 +23,16 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
-from provisions import citing, diffing, queries
+from provisions import citing, diffing, positions, queries
 from provisions.api.renderers import QUOTING, spreadsheet_safe
 from provisions.api.throttling import costly_refusal
-from provisions.forms import CompareFilterForm, PlanFilterForm, SearchForm, VersionPickerForm
+from provisions.forms import (
+    BoardForm,
+    CompareFilterForm,
+    PlanFilterForm,
+    SearchForm,
+    VersionPickerForm,
+)
 from provisions.models import Coverage, Plan
 
 
@@ -77,6 +83,82 @@ def plan_detail(request, slug: str):
     return render_page(request, "provisions/plan_detail.html", "provision-list", context)
 
 
+def _board_context(request, slug: str) -> dict:
+    plan = get_object_or_404(Plan, slug=slug)
+    parties = queries.board_parties(plan)
+    form = BoardForm(request.GET or None, parties=parties)
+    as_of = form.value("as_of") or datetime.date.today()
+    board = positions.board(plan, as_of=as_of, since=form.value("since"))
+    return {
+        "plan": plan,
+        "form": form,
+        "board": board,
+        "rows": board.filtered(**form.filters()),
+        "status_rule": positions.STATUS_RULE,
+        "statuses": list(positions.Status),
+        "stance_symbols": positions.STANCE_SYMBOLS,
+        "coverage": SimpleLazyObject(Coverage.objects.current),
+        "query": urlencode([(k, v) for k, v in request.GET.items() if v]),
+    }
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def board(request, slug: str):
+    """Where each party stands on every point of a version, as of a date."""
+    context = _board_context(request, slug)
+    response = render_page(request, "provisions/board.html", "board", context)
+    if context["form"].errors:
+        response.status_code = 400
+    return response
+
+
+BOARD_HEADER = ["point", "text", "status", "changed since"]
+
+
+@require_safe
+def board_export(request, slug: str):
+    """The board (with the page's date and filters) as CSV: one row per point, three columns
+    per party (stance, stated on, source)."""
+    context = _board_context(request, slug)
+    if context["form"].errors:
+        return JsonResponse({"errors": context["form"].errors.get_json_data()}, status=400)
+    board = context["board"]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{board.plan.slug}-board-{board.as_of.isoformat()}.csv"'
+    )
+    writer = csv.writer(response, quoting=QUOTING)
+    party_header = [
+        f"{party.name}: {what}"
+        for party in board.columns
+        for what in ("stance", "stated on", "source")
+    ]
+    writer.writerow([*BOARD_HEADER, *party_header])
+    for row in [board.whole, *context["rows"]]:
+        cells = []
+        for cell in row.cells:
+            position = cell.position
+            stance = position.get_stance_display() if position else ""
+            if position and cell.whole_version:
+                stance += " (on the version as a whole)"
+            cells += [
+                stance,
+                position.stated_on.isoformat() if position else "",
+                position.source.url if position else "",
+            ]
+        point = row.provision.display_label if row.provision else "whole version"
+        record = [
+            point,
+            row.provision.text if row.provision else board.plan.title,
+            row.status.label if row.status else "",
+            "yes" if row.changed else "",
+            *cells,
+        ]
+        writer.writerow([spreadsheet_safe(cell) for cell in record])
+    return Coverage.objects.state_in(response)
+
+
 @require_safe
 def provision_detail(request, slug: str, label: str):
     provision = queries.provision_detail(plan_slug=slug, label=label)
@@ -84,8 +166,12 @@ def provision_detail(request, slug: str, label: str):
     baseline = _baseline(request.GET.get("baseline", ""), provision, lineage)
     for entry in lineage:
         entry.runs = diff_against(baseline, entry.provision)
+    stances, statuses = positions.provision_timeline(provision)
     context = {
         "provision": provision,
+        "positions": stances,
+        "statuses": statuses,
+        "status_now": statuses[-1][1] if statuses else None,
         "lineage": lineage,
         "baseline": baseline,
         "history": queries.provision_history(provision),
@@ -154,6 +240,7 @@ def _comparison_context(request, left: str, right: str) -> dict:
         "right": right_plan,
         "comparison": comparison,
         "rows": SimpleLazyObject(lambda: comparison.filtered(**form.filters())),
+        "statuses": SimpleLazyObject(lambda: queries.comparison_statuses(comparison)),
         "form": form,
         "layout": form.chosen_layout,
         "plans": _picker_plans(left_plan, right_plan),
@@ -175,7 +262,7 @@ def _picker_plans(*chosen: Plan | None):
     )
 
 
-FRAGMENT_VERSION = "compare-2"  # change with compare.html's markup
+FRAGMENT_VERSION = "compare-3"  # change with compare.html's markup
 
 
 @require_safe

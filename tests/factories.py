@@ -10,6 +10,7 @@ from provisions.models import (
     Correspondence,
     Party,
     Plan,
+    Position,
     Provision,
     Source,
     Tag,
@@ -109,6 +110,18 @@ class CorrespondenceFactory(factory.django.DjangoModelFactory):
     later = factory.SubFactory(ProvisionFactory)
     relation = Correspondence.Relation.MODIFIED
     status = Correspondence.Status.CONFIRMED
+
+
+class PositionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Position
+
+    provision = factory.SubFactory(ProvisionFactory)
+    plan = factory.LazyAttribute(lambda p: p.provision.plan)
+    party = factory.SubFactory(PartyFactory)
+    stance = Position.Stance.ACCEPTS
+    stated_on = datetime.date(2025, 12, 1)
+    source = factory.SubFactory(SourceFactory)
 
 
 def api_as(user):

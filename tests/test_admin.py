@@ -11,6 +11,7 @@ from tests.factories import (
     CorrespondenceFactory,
     PartyFactory,
     PlanFactory,
+    PositionFactory,
     ProvisionFactory,
     TagFactory,
     ThemeFactory,
@@ -30,6 +31,7 @@ def some_of_everything():
     CitationFactory()
     AssessmentFactory()
     CorrespondenceFactory()
+    PositionFactory()
     PartyFactory()
     ThemeFactory()
     TagFactory()
@@ -84,7 +86,7 @@ def provision_form_data(provision, **changes):
         "label_confirmed": "on",
         "base_revision": provision.revision,
     }
-    for prefix in ["citations", "assessments", "predecessor_links", "successor_links"]:
+    for prefix in ["citations", "assessments", "positions", "predecessor_links", "successor_links"]:
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0,
                      f"{prefix}-MIN_NUM_FORMS": 0, f"{prefix}-MAX_NUM_FORMS": 1000})  # fmt: skip
     data.update(changes)

@@ -240,7 +240,8 @@ def test_every_source_code_named_in_a_note_exists(dataset):
 
 
 def test_every_source_is_used(dataset):
-    unused = Source.objects.annotate(n=Count("citations") + Count("assessments")).filter(n=0)
+    used = Count("citations") + Count("assessments") + Count("positions")
+    unused = Source.objects.annotate(n=used).filter(n=0)
     assert [str(s) for s in unused] == []
 
 

@@ -1036,7 +1036,13 @@ def test_bulk_tagging_and_stale_saves_with_payloads(editor_client, editor, small
         url = _admin(Provision, "change", point.pk)
         data = {"plan": left.pk, "number": point.number, "position": point.position,
                 "text": "My edit.", "wording": "paraphrase", "base_revision": opened}  # fmt: skip
-        for prefix in ("citations", "assessments", "predecessor_links", "successor_links"):
+        for prefix in (
+            "citations",
+            "assessments",
+            "positions",
+            "predecessor_links",
+            "successor_links",
+        ):
             data |= {f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0}
         response = audit.call(editor_client, "post", url, data)
         if audit.status(f"stale admin save <{name}>", response):
@@ -1105,7 +1111,7 @@ def test_a_megabyte_is_stored_where_a_field_has_no_limit_and_refused_where_it_ha
     url = _admin(Provision, "change", cap.pk)
     base = {"plan": left.pk, "number": cap.number, "position": cap.position, "text": "x",
             "wording": "paraphrase"}  # fmt: skip
-    for prefix in ("citations", "assessments", "predecessor_links", "successor_links"):
+    for prefix in ("citations", "assessments", "positions", "predecessor_links", "successor_links"):
         base |= {f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0}
     for name, refused in (("summary", True), ("note", False), ("text", False)):
         cap.refresh_from_db()

@@ -1,10 +1,14 @@
+import datetime
+
 import pytest
 from django.urls import reverse
 
+from provisions.models import Position
 from tests.factories import (
     AssessmentFactory,
     CitationFactory,
     CorrespondenceFactory,
+    PartyFactory,
     PlanFactory,
     ProvisionFactory,
     SourceFactory,
@@ -160,8 +164,14 @@ def test_provision_page_query_count_does_not_grow_with_the_data(
         CorrespondenceFactory(earlier=earlier, later=later)
         earlier = later
     # dataset stamp (page cache); provision, themes, sources, assessments, links, linked
-    # provisions, history
-    with django_assert_max_num_queries(8):
+    # provisions, history; the parties' positions and the version's principal parties
+    for number in range(sources):
+        party = PartyFactory()
+        Position.objects.create(
+            plan=provision.plan, provision=provision, party=party, stance="accepts",
+            stated_on=datetime.date(2025, 12, 1 + number), source=SourceFactory(),
+        )  # fmt: skip
+    with django_assert_max_num_queries(10):
         assert client.get(provision.get_absolute_url()).status_code == 200
 
 

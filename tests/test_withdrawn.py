@@ -319,7 +319,7 @@ def test_provision_page_query_count_does_not_grow_with_authors(
         made.rationale = "Why, again."
         services.record_save(obj=made, user=editor)
     # dataset stamp; provision, themes, sources, assessments (with tag, source, author and
-    # last editor joined), links, linked provisions, history
-    with django_assert_max_num_queries(8):
+    # last editor joined), links, linked provisions, history; positions
+    with django_assert_max_num_queries(9):
         html = client.get(provision.get_absolute_url()).content.decode()
     assert html.count("last changed by Editor") == assessments

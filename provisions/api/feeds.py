@@ -11,7 +11,16 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
-from provisions.models import Assessment, Correspondence, Plan, Provision, Tag, split_label
+from provisions.models import (
+    Assessment,
+    Correspondence,
+    Party,
+    Plan,
+    Position,
+    Provision,
+    Tag,
+    split_label,
+)
 from provisions.services import display_name
 
 LIMIT = 50
@@ -176,7 +185,64 @@ class ProvisionFeed(TrackerFeed):
                 Q(earlier_id=provision.pk) | Q(later_id=provision.pk)
             ).order_by("-history_date")[:LIMIT]
         ]
-        return sorted(text + tags + links, key=lambda item: item["date"], reverse=True)[:LIMIT]
+        stances = _position_items(
+            Position.history.filter(provision_id=provision.pk).order_by("-history_date")[:LIMIT]
+        )
+        changes = text + tags + links + stances
+        return sorted(changes, key=lambda item: item["date"], reverse=True)[:LIMIT]
+
+
+def _position_items(records) -> list[dict]:
+    """A stance recorded, changed or deleted: one entry each, naming the party, the stance and
+    the date it was stated (history records keep ids only: their names are fetched at once)."""
+    records = list(records)
+    parties = {p.pk: p.name for p in Party.objects.filter(pk__in={r.party_id for r in records})}
+    provisions = Provision.objects.select_related("plan").in_bulk(
+        {r.provision_id for r in records if r.provision_id}
+    )
+    plans = Plan.objects.in_bulk({r.plan_id for r in records})
+    items = []
+    for record in records:
+        provision = provisions.get(record.provision_id)
+        plan = plans.get(record.plan_id)
+        where = f"point {provision.display_label}" if provision else "the version as a whole"
+        stance = dict(Position.Stance.choices).get(record.stance, record.stance).lower()
+        link = (
+            provision.get_absolute_url() + "#positions"
+            if provision
+            else reverse("provisions:board", args=[plan.slug])
+            if plan
+            else "/"
+        )
+        items.append(
+            {
+                "title": f"{parties.get(record.party_id, 'A party')} {stance} ({where}, stated "
+                f"{record.stated_on:%d %b %Y}): {VERBS.get(record.history_type, 'changed')}",
+                "description": record.note or record.excerpt,
+                "link": link,
+                "guid": f"position-history-{record.history_id}",
+                "date": record.history_date,
+            }
+        )
+    return items
+
+
+class PlanPositionsFeed(TrackerFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Plan, slug=slug)
+
+    def title(self, plan):
+        return f"Where the parties stand on the {plan.short_name}: changes"
+
+    def link(self, plan):
+        return reverse("provisions:board", args=[plan.slug])
+
+    def description(self, plan):
+        return f"Every stance recorded, changed or removed on {plan.title}."
+
+    def items(self, plan):
+        records = Position.history.filter(plan_id=plan.pk).order_by("-history_date", "-history_id")
+        return _position_items(records[:LIMIT])
 
 
 class TagFeed(TrackerFeed):

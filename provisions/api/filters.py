@@ -12,7 +12,15 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
 from provisions import queries
-from provisions.models import Assessment, Citation, Correspondence, Plan, Provision, Source
+from provisions.models import (
+    Assessment,
+    Citation,
+    Correspondence,
+    Plan,
+    Position,
+    Provision,
+    Source,
+)
 
 MAX_ID = 2**63 - 1
 
@@ -227,3 +235,37 @@ class CorrespondenceFilter(django_filters.FilterSet):
 
     def filter_provision(self, queryset, name, value):
         return queryset.filter(Q(earlier_id=value) | Q(later_id=value))
+
+
+class PositionFilter(django_filters.FilterSet):
+    plan = django_filters.CharFilter(field_name="plan__slug", help_text="Version slug.")
+    provision = IdFilter(field_name="provision_id", help_text="Provision id.")
+    whole_version = StrictBooleanFilter(
+        method="filter_whole_version",
+        help_text="true: only stances on a version as a whole; false: only stances on points.",
+    )
+    party = django_filters.CharFilter(field_name="party__slug", help_text="Party slug.")
+    stance = django_filters.ChoiceFilter(choices=Position.Stance.choices, help_text="The stance.")
+    stated_after = django_filters.DateFilter(
+        field_name="stated_on", lookup_expr="gte", help_text="Stated on or after (YYYY-MM-DD)."
+    )
+    stated_before = django_filters.DateFilter(
+        field_name="stated_on", lookup_expr="lte", help_text="Stated on or before (YYYY-MM-DD)."
+    )
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="modified_at",
+        lookup_expr="gte",
+        help_text="Recorded or changed at or after this time (ISO 8601, e.g. 2026-01-31T00:00Z).",
+    )
+
+    class Meta:
+        model = Position
+        fields = [
+            "plan", "provision", "whole_version", "party", "stance", "stated_after",
+            "stated_before", "updated_since",
+        ]  # fmt: skip
+
+    def filter_whole_version(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(provision__isnull=value)

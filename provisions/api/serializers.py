@@ -18,6 +18,7 @@ from provisions.models import (
     Correspondence,
     Party,
     Plan,
+    Position,
     Provision,
     Source,
     Tag,
@@ -420,3 +421,85 @@ class ComparisonSerializer(serializers.Serializer):
     right = serializers.CharField()
     summary = serializers.DictField()
     rows = RowSerializer(many=True)
+
+
+class PositionSerializer(serializers.ModelSerializer):
+    """Where a party stands on a point (or, without `provision`, on the version as a whole)."""
+
+    plan = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Plan.objects.all(), required=False,
+        help_text="Version slug; may be left out when `provision` is given.",
+    )  # fmt: skip
+    provision = serializers.PrimaryKeyRelatedField(
+        queryset=Provision.objects.all(), required=False, allow_null=True,
+        help_text="Provision id; null: the stance is on the version as a whole.",
+    )  # fmt: skip
+    provision_ref = ProvisionRefSerializer(source="provision", read_only=True, allow_null=True)
+    party = serializers.SlugRelatedField(slug_field="slug", queryset=Party.objects.all())
+    source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all())
+    source_detail = SourceSerializer(source="source", read_only=True)
+
+    class Meta:
+        model = Position
+        fields = [
+            "id", "plan", "provision", "provision_ref", "party", "stance", "stated_on",
+            "date_precision", "source", "source_detail", "excerpt", "note", *CURATED,
+        ]  # fmt: skip
+        read_only_fields = CURATED
+        validators = []  # a repeated position is a 409 naming the first (services.record_save)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        provision = attrs.get("provision", getattr(self.instance, "provision", None))
+        if provision is not None and "plan" not in attrs and self.instance is None:
+            attrs["plan"] = provision.plan
+        if self.instance is None and "plan" not in attrs:
+            raise serializers.ValidationError({"plan": ["Give the version, or the provision."]})
+        instance = self.instance or Position()
+        for key, value in attrs.items():
+            setattr(instance, key, value)
+        try:  # the model's own rules; a duplicate is left to the service (409, not 400)
+            instance.full_clean(exclude=["revision"], validate_constraints=False)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
+        return attrs
+
+
+class BoardCellSerializer(serializers.Serializer):
+    party = serializers.CharField(source="party.slug")
+    stance = serializers.CharField(allow_null=True)
+    on_whole_version = serializers.BooleanField(source="whole_version")
+    changed = serializers.BooleanField()
+    position = PositionSerializer(allow_null=True)
+
+
+class BoardRowSerializer(serializers.Serializer):
+    provision = ProvisionRefSerializer(allow_null=True)
+    status = serializers.CharField(allow_null=True)
+    cells = BoardCellSerializer(many=True)
+
+
+class BoardSerializer(serializers.Serializer):
+    plan = serializers.CharField(source="plan.slug")
+    as_of = serializers.DateField()
+    since = serializers.DateField(allow_null=True)
+    principals = serializers.SerializerMethodField(
+        help_text="Slugs of the parties whose acceptance makes a point agreed."
+    )
+    others = serializers.SerializerMethodField(
+        help_text="Slugs of other parties with stances on this version (not counted)."
+    )
+    status_rule = serializers.SerializerMethodField()
+    whole_version = BoardRowSerializer(source="whole")
+    rows = BoardRowSerializer(many=True)
+
+    def get_principals(self, board) -> list[str]:
+        return [party.slug for party in board.principals]
+
+    def get_others(self, board) -> list[str]:
+        return [party.slug for party in board.others]
+
+    def get_status_rule(self, board) -> str:
+        from provisions.positions import STATUS_RULE
+
+        return STATUS_RULE

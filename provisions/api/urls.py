@@ -21,6 +21,7 @@ router.register("correspondences", views.CorrespondenceViewSet, basename="corres
 router.register("themes", views.ThemeViewSet, basename="theme")
 router.register("tags", views.TagViewSet, basename="tag")
 router.register("parties", views.PartyViewSet, basename="party")
+router.register("positions", views.PositionViewSet, basename="position")
 
 plan_provisions = views.ProvisionViewSet.as_view({"get": "list"})
 plan_provision = views.ProvisionViewSet.as_view(
@@ -39,10 +40,12 @@ urlpatterns = [
         views.CiteView.as_view(),
         name="provision-cite",
     ),
+    path("plans/<slug:slug>/board/", views.BoardView.as_view(), name="plan-board"),
     path("compare/", views.CompareView.as_view(), name="compare"),
     path("export/", views.ExportView.as_view(), name="export"),
     path("feeds/versions/", feeds.VersionsFeed(), name="feed-versions"),
     path("feeds/plans/<slug:slug>/", feeds.PlanChangesFeed(), name="feed-plan"),
+    path("feeds/plans/<slug:slug>/positions/", feeds.PlanPositionsFeed(), name="feed-positions"),
     path(
         "feeds/plans/<slug:slug>/provisions/<str:label>/",
         feeds.ProvisionFeed(),

@@ -4,6 +4,9 @@ Anonymous clients read (throttled); authenticated users write what their model p
 allow (Editors everything, Analysts assessments and correspondences). Every error is JSON.
 """
 
+import datetime
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
@@ -32,7 +35,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
-from provisions import citing, exports, queries, services
+from provisions import citing, exports, positions, queries, services
 from provisions.api import filters, serializers
 from provisions.api.conditional import ETagMixin, OwnWorkOrModerator
 from provisions.api.renderers import CSVRenderer
@@ -44,6 +47,7 @@ from provisions.models import (
     Coverage,
     Party,
     Plan,
+    Position,
     Provision,
     Source,
     Tag,
@@ -390,6 +394,73 @@ class CitationViewSet(TrackerViewSet):
     serializer_class = serializers.CitationSerializer
     filterset_class = filters.CitationFilter
     ordering_fields = ["pk"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List positions",
+        description="Where each party stands on a point, or on a version as a whole, as of "
+        "a date, on the evidence of a source.",
+    ),
+    retrieve=extend_schema(summary="One position"),
+    create=extend_schema(
+        summary="Record a position",
+        description="Editors. `source` is required. The same party's stance from the same "
+        "source on the same date exists already: 409, with its URL in `existing`.",
+    ),
+)
+class PositionViewSet(TrackerViewSet):
+    """Where each party stands on each point over time; editors write, each on a source."""
+
+    queryset = Position.objects.select_related(
+        "plan", "provision__plan", "party", "source"
+    ).order_by("stated_on", "pk")
+    serializer_class = serializers.PositionSerializer
+    filterset_class = filters.PositionFilter
+    ordering_fields = ["stated_on", "modified_at", "pk"]
+
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class BoardView(APIView):
+    """The negotiation board of a version as data: each point's status and each party's
+    latest stance on or before `as_of` (default today); `since` marks what changed."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonWindowThrottle]
+
+    @extend_schema(
+        summary="A version's negotiation board",
+        parameters=[
+            OpenApiParameter("as_of", OpenApiTypes.DATE, description="Default: today."),
+            OpenApiParameter("since", OpenApiTypes.DATE, description="Mark changes after it."),
+        ],
+        responses=serializers.BoardSerializer,
+    )
+    def get(self, request, slug: str):
+        plan = get_object_or_404(Plan, slug=slug)
+        unknown = sorted(set(request.query_params) - {"as_of", "since", "format"})
+        if unknown:
+            raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+        dates = {}
+        for name in ("as_of", "since"):
+            raw = request.query_params.get(name)
+            if raw is None:
+                continue
+            try:
+                dates[name] = datetime.date.fromisoformat(raw) if ISO_DATE.fullmatch(raw) else None
+            except ValueError:  # 2026-02-30
+                dates[name] = None
+            if dates[name] is None:
+                raise ValidationError({name: ["Give a date as YYYY-MM-DD."]})
+        as_of = dates.get("as_of") or datetime.date.today()
+        since = dates.get("since")
+        if since and since >= as_of:
+            raise ValidationError({"since": ["Choose a date before as_of."]})
+        board = positions.board(plan, as_of=as_of, since=since)
+        data = serializers.BoardSerializer(board, context={"request": request}).data
+        return Response(data)
 
 
 @extend_schema_view(

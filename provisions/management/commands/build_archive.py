@@ -17,7 +17,9 @@ from provisions.models import (
     Assessment,
     Citation,
     Correspondence,
+    Party,
     Plan,
+    Position,
     Provision,
     Source,
     Tag,
@@ -25,6 +27,8 @@ from provisions.models import (
 )
 
 PREFIX = "synthetic-"
+# positions cannot be stated in the future (the versions are dated from 2030: far from the data)
+STATED = datetime.date(2025, 6, 1)
 
 
 class Command(BaseCommand):
@@ -116,6 +120,24 @@ class Command(BaseCommand):
                 Correspondence(earlier=a, later=b, relation=next(relations),
                                status=Correspondence.Status.CONFIRMED, note="Synthetic link.")
                 for a, b in zip(rows, rows[per_plan:], strict=False)
+            ),
+            batch_size=5000,
+        )  # fmt: skip
+        # where the parties stand: the negotiation's parties are each version's principals,
+        # and each states a stance on every point (three positions per point)
+        parties = list(Party.objects.filter(slug__in=["ukraine", "russia", "united-states"]))
+        principals = Plan.principal_parties.through
+        principals.objects.bulk_create(
+            (principals(plan_id=plan.pk, party_id=party.pk) for plan in plans for party in parties),
+            batch_size=5000,
+        )  # fmt: skip
+        stances = itertools.cycle([s.value for s in Position.Stance])
+        Position.objects.bulk_create(
+            (
+                Position(plan_id=p.plan_id, provision=p, party=party, stance=next(stances),
+                         stated_on=STATED, source=sources[i % len(sources)])
+                for i, p in enumerate(rows)
+                for party in parties
             ),
             batch_size=5000,
         )  # fmt: skip
