@@ -216,7 +216,7 @@ def _latest(positions: list[Position], on: datetime.date | None) -> dict[tuple, 
 def board(plan: Plan, *, as_of: datetime.date, since: datetime.date | None = None) -> Board:
     positions = list(
         Position.objects.filter(plan=plan, stated_on__lte=as_of)
-        .select_related("party", "source")
+        .select_related("plan", "provision__plan", "party", "source")
         .order_by("stated_on", "pk")
     )
     principals = list(plan.principal_parties.order_by("name"))
@@ -229,6 +229,8 @@ def board(plan: Plan, *, as_of: datetime.date, since: datetime.date | None = Non
             Prefetch("themes", queryset=Theme.objects.order_by("name"))
         )
     )
+    for provision in provisions:
+        provision.plan = plan  # labels and links need it: not one query per point
     now, then = _latest(positions, as_of), _latest(positions, since)
     columns = [*principals, *others]
     slugs = [party.slug for party in principals]

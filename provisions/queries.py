@@ -487,8 +487,12 @@ def provision_history(provision: Provision) -> list[dict]:
 def board_parties(plan: Plan) -> list[Party]:
     """The parties a version's board has columns for: its principals, and any other party
     that has stated a stance on it."""
-    both = Q(principal_in=plan) | Q(positions__plan=plan)
-    return list(Party.objects.filter(both).distinct().order_by("name"))
+    # two subqueries, not two joins: joined, every principal row of the party (one per
+    # version) would meet every one of its positions (4.5 s at 1,000 versions)
+    principal = plan.principal_parties.through.objects.filter(plan=plan).values("party_id")
+    stated = Position.objects.filter(plan=plan).values("party_id")
+    both = Q(pk__in=principal) | Q(pk__in=stated)
+    return list(Party.objects.filter(both).order_by("name"))
 
 
 def themes() -> QuerySet[Theme]:

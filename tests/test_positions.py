@@ -272,6 +272,23 @@ def test_the_board_query_count_does_not_grow_with_the_data(client, negotiation, 
     assert len(large) == len(small) <= 12
 
 
+def test_the_board_api_query_count_does_not_grow_with_the_data(client, negotiation, parties):
+    plan, one, two = negotiation
+    url = reverse("api:plan-board", args=[plan.slug]) + "?as_of=2025-12-31"
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    source = SourceFactory()
+    for number in range(3, 30):
+        point = ProvisionFactory(plan=plan, number=number, position=number)
+        for party in parties.values():
+            Position.objects.create(plan=plan, provision=point, party=party,
+                                    stance=Stance.ACCEPTS, stated_on=D(2025, 12, 12),
+                                    source=source)  # fmt: skip
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small) <= 8
+
+
 def test_hostile_excerpt_and_note_are_text(client, negotiation, parties):
     plan, one, _two = negotiation
     Position.objects.create(
