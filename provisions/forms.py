@@ -213,6 +213,14 @@ class TagProvisionsForm(forms.Form):
     )  # fmt: skip
 
 
+class SourceChoiceField(forms.ModelChoiceField):
+    """A source named short enough for a select: code, publisher, date, a little of the title."""
+
+    def label_from_instance(self, source):
+        label = f"{source.code} {source.publisher}, {source.published_on}: {source.title}".strip()
+        return label if len(label) <= 90 else f"{label[:89]}…"
+
+
 class StanceForm(forms.Form):
     """One party's stance, stated on one date in one source, for several points at once."""
 
@@ -222,8 +230,9 @@ class StanceForm(forms.Form):
     date_precision = forms.ChoiceField(
         choices=Source.DatePrecision.choices, initial=Source.DatePrecision.DAY
     )
-    source = forms.ModelChoiceField(
-        queryset=Source.objects.order_by("publisher"), help_text="Required: where it is stated."
+    source = SourceChoiceField(
+        queryset=Source.objects.order_by("publisher", "published_on"),
+        help_text="Required: where it is stated.",
     )
     excerpt = forms.CharField(
         required=False, max_length=600, help_text="The source's own words, if it has them."
