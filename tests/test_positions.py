@@ -273,7 +273,7 @@ def test_the_board_query_count_does_not_grow_with_the_data(client, negotiation, 
 
 
 def test_the_board_api_query_count_does_not_grow_with_the_data(client, negotiation, parties):
-    plan, one, two = negotiation
+    plan, _one, _two = negotiation
     url = reverse("api:plan-board", args=[plan.slug]) + "?as_of=2025-12-31"
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
