@@ -43,7 +43,8 @@ for _ in $(seq 1 50); do
 done
 
 status=0
-$BIN/schemathesis run "http://127.0.0.1:$PORT/api/schema/" --checks all \
+# every check runs (bench/schemathesis.toml enables them all and says where one cannot hold)
+$BIN/schemathesis --config-file bench/schemathesis.toml run "http://127.0.0.1:$PORT/api/schema/" \
   --max-examples "$MAX_EXAMPLES" --seed 1 --no-color --generation-database none \
   "${HEADER[@]}" "${EXCLUDE[@]}" || status=$?
 if grep -q "Traceback" "$WORK/gunicorn.log"; then

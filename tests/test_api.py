@@ -107,7 +107,6 @@ def test_plan_detail_lists_its_provisions(api_client, data):
         ({"q": "NATO"}, ["7"]),
         ({"wording": "verbatim"}, []),
         ({"changed_between": "left-plan,right-plan"}, ["6", "7", "4"]),
-        ({"changed_between": "left-plan,nope"}, []),
     ],
 )
 def test_provision_filters(api_client, data, query, labels):
@@ -218,7 +217,8 @@ def test_ordering_names_known_fields_only(api_client, data):
 
 
 def test_an_empty_csv_still_has_its_header(api_client, data):
-    response = api_client.get(reverse("api:provision-list"), {"plan": "nope", "format": "csv"})
+    query = {"wording": "verbatim", "format": "csv"}  # none of the test data is verbatim
+    response = api_client.get(reverse("api:provision-list"), query)
     assert response["Content-Type"].startswith("text/csv")
     assert response.content.decode().startswith('"id","plan","label",')
 

@@ -336,6 +336,7 @@ def test_positions_list_filters(client, negotiation):
     assert client.get(url, {"stated_after": "2025-12-11"}).json()["count"] == 2
     assert client.get(url, {"whole_version": "true"}).json()["count"] == 2
     assert client.get(url, {"stated_after": "yesterday"}).status_code == 400
+    assert client.get(url, {"stated_before": ""}).status_code == 400
     assert client.get(url, {"updated_since": "2000-01-01T00:00Z"}).json()["count"] == 5
 
 
@@ -347,6 +348,8 @@ def test_the_board_as_data(client, negotiation):
     assert [row["status"] for row in data["rows"]] == ["agreed", "disputed"]
     assert data["whole_version"]["provision"] is None
     assert any(cell["changed"] for row in data["rows"] for cell in row["cells"])
+    later = client.get(url, {"as_of": "2025-12-01", "since": "2025-12-31"}).json()
+    assert not any(cell["changed"] for row in later["rows"] for cell in row["cells"])
     assert client.get(url, {"as_of": "31.12.2025"}).status_code == 400
     assert client.get(url, {"asof": "2025-12-31"}).status_code == 400
     assert client.get(reverse("api:plan-board", args=["nope"])).status_code == 404

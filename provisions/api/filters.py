@@ -1,25 +1,30 @@
 """django-filter FilterSets for the API's lists; each filter says what it does (the help text is
 the OpenAPI description)."""
 
+import datetime
 import re
 
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils import dateparse, timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import OrderingFilter
+from rest_framework.filters import BaseFilterBackend, OrderingFilter
 
 from provisions import queries
 from provisions.models import (
     Assessment,
     Citation,
     Correspondence,
+    Party,
     Plan,
     Position,
     Provision,
     Source,
+    Tag,
+    Theme,
 )
 
 MAX_ID = 2**63 - 1
@@ -47,6 +52,82 @@ class StrictOrderingFilter(OrderingFilter):
         for parameter in parameters:
             parameter["schema"]["pattern"] = f"^(-?({names})(,-?({names}))*)?$"
         return parameters
+
+
+def parse_moment(value: str) -> datetime.datetime | None:
+    """An ISO 8601 time (2026-01-31T12:00:00Z, with or without seconds or offset) or date
+    (2026-01-31, midnight); a time without an offset is UTC. None when it is neither."""
+    if not isinstance(value, str) or not value.isascii():
+        return None
+    # "+00:00" sent unencoded arrives as " 00:00": read it as the offset it was
+    value = re.sub(r"(T[0-9:.]+) ([0-9]{2}:?[0-9]{2})$", r"\1+\2", value)
+    try:
+        moment = dateparse.parse_datetime(value)
+        if moment is None and (day := dateparse.parse_date(value)) is not None:
+            moment = datetime.datetime.combine(day, datetime.time())
+    except ValueError:  # the right shape, an impossible value: 2026-02-30
+        return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment
+
+
+class UpdatedSinceFilter(BaseFilterBackend):
+    """?updated_since=<ISO time>: only rows created or changed at or after it (modified_at), on
+    every list; with /api/changes/ (which also lists deletions) a copy stays in sync."""
+
+    param = "updated_since"
+
+    def filter_queryset(self, request, queryset, view):
+        raw = request.query_params.get(self.param)
+        if raw is None or getattr(view, "action", None) != "list":
+            return queryset
+        moment = parse_moment(raw)
+        if moment is None:
+            raise ValidationError({self.param: ["Give an ISO 8601 time, e.g. 2026-01-31T00:00Z."]})
+        return queryset.filter(modified_at__gte=moment)
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.param,
+                "required": False,
+                "in": "query",
+                "description": "Only rows created or changed at or after this time (ISO 8601, "
+                "e.g. 2026-01-31T00:00Z). Deletions: /api/changes/.",
+                "schema": {"type": "string", "format": "date-time"},
+            }
+        ]
+
+
+class StrictDateField(forms.DateField):
+    """A date, given as one: an empty value is refused rather than read as "no filter"."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and not value.strip():  # ?stated_after= (absent is None)
+            raise forms.ValidationError("Give a date as YYYY-MM-DD.", code="invalid")
+        return super().to_python(value)
+
+
+class StrictDateFilter(django_filters.DateFilter):
+    field_class = StrictDateField
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A filter naming a slug that nothing has is a 400 saying so, not an empty list that reads
+    as "none match"."""
+
+    slug_models: dict = {}
+
+    def filter_queryset(self, queryset):
+        wrong = {}
+        for name, model in self.slug_models.items():
+            value = self.form.cleaned_data.get(name)
+            if value and not model._default_manager.filter(slug=value).exists():
+                wrong[name] = [f"No {model._meta.verbose_name} has the slug \u201c{value}\u201d."]
+        if wrong:
+            raise ValidationError(wrong)
+        return super().filter_queryset(queryset)
 
 
 class AsciiIntegerField(forms.IntegerField):
@@ -86,7 +167,9 @@ class StrictBooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
 
 
-class ProvisionFilter(django_filters.FilterSet):
+class ProvisionFilter(StrictFilterSet):
+    slug_models = {"plan": Plan, "theme": Theme, "tag": Tag}
+
     plan = django_filters.CharFilter(field_name="plan__slug", help_text="Version slug.")
     theme = django_filters.CharFilter(
         field_name="themes__slug", distinct=True, help_text="Theme slug, e.g. armed-forces."
@@ -132,14 +215,18 @@ class ProvisionFilter(django_filters.FilterSet):
     def filter_changed_between(self, queryset, name, value):
         slugs = [part.strip() for part in value.split(",")]
         plans = {plan.slug: plan for plan in Plan.objects.filter(slug__in=slugs)}
-        if len(slugs) != 2 or any(slug not in plans for slug in slugs):
-            return queryset.none()
+        if len(slugs) != 2:
+            raise ValidationError({name: ["Give two version slugs: left,right."]})
+        if unknown := [slug for slug in slugs if slug not in plans]:
+            raise ValidationError({name: [f"No version has the slug \u201c{unknown[0]}\u201d."]})
         comparison = queries.comparison(plans[slugs[0]], plans[slugs[1]])
         changed = {p.id for row in comparison.rows if row.changed for p in (*row.left, *row.right)}
         return queryset.filter(pk__in=changed)
 
 
-class PlanFilter(django_filters.FilterSet):
+class PlanFilter(StrictFilterSet):
+    slug_models = {"party": Party, "based_on": Plan}
+
     status = django_filters.ChoiceFilter(choices=Plan.Status.choices, help_text="Document status.")
     completeness = django_filters.ChoiceFilter(
         choices=Plan.Completeness.choices, help_text="How much of the text is known."
@@ -178,7 +265,9 @@ class SourceFilter(django_filters.FilterSet):
         fields = ["reliability", "coverage", "language", "code"]
 
 
-class CitationFilter(django_filters.FilterSet):
+class CitationFilter(StrictFilterSet):
+    slug_models = {"plan": Plan}
+
     source = IdFilter(field_name="source_id", help_text="Source id.")
     plan = django_filters.CharFilter(
         method="filter_plan", help_text="Version slug: citations of the version or its points."
@@ -201,7 +290,9 @@ class CitationFilter(django_filters.FilterSet):
         return queryset.exclude(reading="") if value else queryset.filter(reading="")
 
 
-class AssessmentFilter(django_filters.FilterSet):
+class AssessmentFilter(StrictFilterSet):
+    slug_models = {"plan": Plan, "tag": Tag}
+
     tag = django_filters.CharFilter(field_name="tag__slug", help_text="Tag slug.")
     plan = django_filters.CharFilter(field_name="provision__plan__slug", help_text="Version slug.")
     provision = IdFilter(field_name="provision_id", help_text="Provision id.")
@@ -214,7 +305,9 @@ class AssessmentFilter(django_filters.FilterSet):
         fields = ["tag", "plan", "provision", "status"]
 
 
-class CorrespondenceFilter(django_filters.FilterSet):
+class CorrespondenceFilter(StrictFilterSet):
+    slug_models = {"earlier_plan": Plan, "later_plan": Plan}
+
     earlier_plan = django_filters.CharFilter(
         field_name="earlier__plan__slug", help_text="Slug of the earlier version."
     )
@@ -237,7 +330,9 @@ class CorrespondenceFilter(django_filters.FilterSet):
         return queryset.filter(Q(earlier_id=value) | Q(later_id=value))
 
 
-class PositionFilter(django_filters.FilterSet):
+class PositionFilter(StrictFilterSet):
+    slug_models = {"plan": Plan, "party": Party}
+
     plan = django_filters.CharFilter(field_name="plan__slug", help_text="Version slug.")
     provision = IdFilter(field_name="provision_id", help_text="Provision id.")
     whole_version = StrictBooleanFilter(
@@ -246,23 +341,18 @@ class PositionFilter(django_filters.FilterSet):
     )
     party = django_filters.CharFilter(field_name="party__slug", help_text="Party slug.")
     stance = django_filters.ChoiceFilter(choices=Position.Stance.choices, help_text="The stance.")
-    stated_after = django_filters.DateFilter(
+    stated_after = StrictDateFilter(
         field_name="stated_on", lookup_expr="gte", help_text="Stated on or after (YYYY-MM-DD)."
     )
-    stated_before = django_filters.DateFilter(
+    stated_before = StrictDateFilter(
         field_name="stated_on", lookup_expr="lte", help_text="Stated on or before (YYYY-MM-DD)."
-    )
-    updated_since = django_filters.IsoDateTimeFilter(
-        field_name="modified_at",
-        lookup_expr="gte",
-        help_text="Recorded or changed at or after this time (ISO 8601, e.g. 2026-01-31T00:00Z).",
     )
 
     class Meta:
         model = Position
         fields = [
             "plan", "provision", "whole_version", "party", "stance", "stated_after",
-            "stated_before", "updated_since",
+            "stated_before",
         ]  # fmt: skip
 
     def filter_whole_version(self, queryset, name, value):

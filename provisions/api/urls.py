@@ -41,6 +41,7 @@ urlpatterns = [
         name="provision-cite",
     ),
     path("plans/<slug:slug>/board/", views.BoardView.as_view(), name="plan-board"),
+    path("changes/", views.ChangesView.as_view(), name="changes"),
     path("compare/", views.CompareView.as_view(), name="compare"),
     path("export/", views.ExportView.as_view(), name="export"),
     path("feeds/versions/", feeds.VersionsFeed(), name="feed-versions"),

@@ -14,6 +14,7 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
+from django.utils.http import urlencode
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.plumbing import build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
@@ -35,7 +36,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
-from provisions import citing, exports, positions, queries, services
+from provisions import changes, citing, exports, positions, queries, services
 from provisions.api import filters, serializers
 from provisions.api.conditional import ETagMixin, OwnWorkOrModerator
 from provisions.api.renderers import CSVRenderer
@@ -148,8 +149,21 @@ class JsonErrorsMixin:
 class TrackerViewSet(JsonErrorsMixin, ETagMixin, viewsets.ModelViewSet):
     permission_classes = [DjangoModelPermissionsOrAnonReadOnly, OwnWorkOrModerator]
     renderer_classes = RENDERERS
-    filter_backends = [DjangoFilterBackend, filters.StrictOrderingFilter]
+    filter_backends = [
+        DjangoFilterBackend, filters.StrictOrderingFilter, filters.UpdatedSinceFilter,
+    ]  # fmt: skip
     content_negotiation_class = StrictNegotiation
+    filterset_class = None
+    # what a list reads besides its filters: a parameter outside these is a mistake to report
+    LIST_PARAMETERS = {"page", "page_size", "ordering", "format", "updated_since"}
+
+    def list(self, request, *args, **kwargs):
+        known = self.LIST_PARAMETERS | set(getattr(self.filterset_class, "base_filters", ()))
+        if unknown := sorted(set(request.query_params) - known):
+            raise ValidationError(
+                {name: ["Unknown parameter: see /api/schema/ for this list's."] for name in unknown}
+            )
+        return super().list(request, *args, **kwargs)
 
     def get_object(self):
         # an id beyond what the database can hold is simply not there (not a database error)
@@ -420,6 +434,54 @@ class PositionViewSet(TrackerViewSet):
     ordering_fields = ["stated_on", "modified_at", "pk"]
 
 
+class ChangesView(APIView):
+    """Every row created, changed or deleted at or after `since`, oldest first, from the edit
+    history: with a full pull made first, a copy kept in sync by fetching each change's `url`
+    (created, changed) and dropping each deleted row. `next` pages on without skipping or
+    repeating; once it is null, poll again with `since` = the time the last poll started."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonWindowThrottle]
+    LIMIT = 100
+
+    @extend_schema(
+        summary="What changed since a time",
+        parameters=[
+            OpenApiParameter(
+                "since", OpenApiTypes.DATETIME, required=True,
+                description="ISO 8601 time, e.g. 2026-01-31T00:00Z (UTC when no offset).",
+            ),
+            OpenApiParameter("cursor", OpenApiTypes.STR, description="From a page's `next`."),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )  # fmt: skip
+    def get(self, request):
+        unknown = sorted(set(request.query_params) - {"since", "cursor", "format"})
+        if unknown:
+            raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+        since = filters.parse_moment(request.query_params.get("since", ""))
+        if since is None:
+            raise ValidationError({"since": ["Give an ISO 8601 time, e.g. 2026-01-31T00:00Z."]})
+        after = None
+        if cursor := request.query_params.get("cursor"):
+            try:
+                after = changes.Mark.decode(cursor)
+            except changes.BadCursor:  # as DRF's own cursor pages: no such page
+                raise NotFound("Not a cursor this API gave: start again from `since`.") from None
+        found, more = changes.changes(since, after=after, limit=self.LIMIT)
+        results = []
+        for change in found:
+            mark = change.pop("mark")
+            if change["url"]:
+                change["url"] = request.build_absolute_uri(change["url"])
+            results.append(change)
+        next_url = None
+        if more:
+            query = urlencode({"since": request.query_params["since"], "cursor": mark.encode()})
+            next_url = request.build_absolute_uri(f"{request.path}?{query}")
+        return Response({"since": since, "next": next_url, "results": results})
+
+
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -434,7 +496,11 @@ class BoardView(APIView):
         summary="A version's negotiation board",
         parameters=[
             OpenApiParameter("as_of", OpenApiTypes.DATE, description="Default: today."),
-            OpenApiParameter("since", OpenApiTypes.DATE, description="Mark changes after it."),
+            OpenApiParameter(
+                "since",
+                OpenApiTypes.DATE,
+                description="Mark what changed after it (nothing when it is not before as_of).",
+            ),
         ],
         responses=serializers.BoardSerializer,
     )
@@ -455,10 +521,8 @@ class BoardView(APIView):
             if dates[name] is None:
                 raise ValidationError({name: ["Give a date as YYYY-MM-DD."]})
         as_of = dates.get("as_of") or datetime.date.today()
-        since = dates.get("since")
-        if since and since >= as_of:
-            raise ValidationError({"since": ["Choose a date before as_of."]})
-        board = positions.board(plan, as_of=as_of, since=since)
+        # a `since` on or after `as_of` marks nothing: no stance can change in between
+        board = positions.board(plan, as_of=as_of, since=dates.get("since"))
         data = serializers.BoardSerializer(board, context={"request": request}).data
         return Response(data)
 
