@@ -8,6 +8,7 @@ from django.db.models import Count, Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -32,6 +33,7 @@ from provisions.models import (
     Tag,
     Theme,
 )
+from provisions.positions import STANCE_SYMBOLS
 
 
 class CuratedInline(admin.TabularInline):
@@ -511,13 +513,9 @@ class PositionAdmin(HistoryAdmin):
 
     @admin.display(description="stance", ordering="stance")
     def stance_shown(self, position):
-        from provisions.positions import STANCE_SYMBOLS
-
         return f"{STANCE_SYMBOLS.get(position.stance, '')} {position.get_stance_display()}"
 
     @admin.display(description="board")
     def on_board(self, position):
-        from django.utils.html import format_html
-
         url = reverse("provisions:board", args=[position.plan.slug])
         return format_html('<a href="{}">view</a>', url)

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from provisions import diffing, importing, queries, services
 from provisions.models import Party, Plan, Position, Source, Tag
+from provisions.positions import Status
 
 
 class PlanFilterForm(forms.Form):
@@ -46,8 +47,6 @@ class BoardForm(forms.Form):
     party = forms.ChoiceField(label="Party", required=False)
 
     def __init__(self, *args, parties=(), **kwargs):
-        from provisions.positions import Status
-
         super().__init__(*args, **kwargs)
         self.fields["theme"].choices = [("", "All themes")] + [
             (t.slug, t.name) for t in queries.themes()

@@ -121,11 +121,7 @@ def point_statuses(plan_of: Mapping[int, int]) -> dict[int, Status]:
             point.setdefault(provision_id, {})[party] = stance
     statuses = {}
     for provision_id, plan_id in plan_of.items():
-        on_whole = {
-            party: counted(stance, whole_version=True)
-            for party, stance in whole.get(plan_id, {}).items()
-        }
-        stances = {**on_whole, **point.get(provision_id, {})}
+        stances = point_stances(whole.get(plan_id, {}), point.get(provision_id, {}))
         if stances:
             statuses[provision_id] = point_status(stances, principals.get(plan_id, ()))
     return statuses
@@ -135,6 +131,13 @@ def counted(stance: str | None, *, whole_version: bool) -> str | None:
     """The stance a point's status counts: a rejection or counter-proposal of a whole version
     is not one of each of its points, which it leaves open."""
     return Stance.UNDER_DISCUSSION if whole_version and stance in AGAINST else stance
+
+
+def point_stances(on_whole: Mapping[str, str], on_point: Mapping[str, str]) -> dict:
+    """Each party's stance as a point's status counts it: its stance on the point, else its
+    stance on the version as a whole (see `counted`)."""
+    whole = {party: counted(stance, whole_version=True) for party, stance in on_whole.items()}
+    return {**whole, **on_point}
 
 
 # --- the board --------------------------------------------------------------------------------
@@ -304,12 +307,8 @@ def provision_timeline(provision: Provision) -> tuple[list[Position], list[tuple
     )
     statuses, point, whole = [], {}, {}
     for position in positions:
-        if position.provision_id:
-            point[position.party.slug] = position.stance
-        else:
-            whole[position.party.slug] = counted(position.stance, whole_version=True)
-        merged = {**whole, **point}
-        status = point_status(merged, principals)
+        (point if position.provision_id else whole)[position.party.slug] = position.stance
+        status = point_status(point_stances(whole, point), principals)
         if statuses and statuses[-1][0] == position.stated_on:
             statuses[-1] = (position.stated_on, status)
         else:

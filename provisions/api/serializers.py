@@ -24,6 +24,7 @@ from provisions.models import (
     Tag,
     Theme,
 )
+from provisions.positions import STATUS_RULE
 from provisions.services import display_name
 
 
@@ -500,6 +501,4 @@ class BoardSerializer(serializers.Serializer):
         return [party.slug for party in board.others]
 
     def get_status_rule(self, board) -> str:
-        from provisions.positions import STATUS_RULE
-
         return STATUS_RULE
