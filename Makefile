@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV := DEBUG=1
 
-.PHONY: run test fuzz bench load costly outage backup restore editor analyst snapshot install lint migrate dataset clean
+.PHONY: run test fuzz bench load costly outage pull backup restore editor analyst snapshot install lint migrate dataset clean
 
 install: $(STAMP)
 
@@ -88,6 +88,12 @@ restore: install
 # PostgreSQL stopped for 10 s under load (bench/README.md): a dedicated cluster on port 5439
 outage: install
 	$(BIN)/python bench/outage.py
+
+# what a full pull (data package; paginated API) and a sync after 10 edits cost a researcher
+pull: install
+	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-redis.sh
+	$(BIN)/python bench/pull.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -13,11 +13,13 @@ PORT=$($BIN/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)
 
 export SECRET_KEY="fuzz-$(date +%s)-$RANDOM-not-a-production-key"
 export DEBUG=0 ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0 API_ANON_RATE=1000000/minute COSTLY_ANON_RATE=1000000/minute
-export DATABASE_URL="sqlite:///$WORK/fuzz.sqlite3" STATIC_ROOT="$WORK/static"
+export DATABASE_URL="sqlite:///$WORK/fuzz.sqlite3" STATIC_ROOT="$WORK/static" RELEASE_DIR="$WORK/releases"
 unset REDIS_URL
 
 $BIN/python manage.py migrate -v0
 $BIN/python manage.py load_dataset -v0
+# release 1 exists, so that ?release=1 reads a release's frozen copy (other numbers are 404s)
+$BIN/python manage.py release 1 --notes "Fuzzing release." >/dev/null
 $BIN/python manage.py collectstatic --noinput -v0
 HEADER=()
 EXCLUDE=()

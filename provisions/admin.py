@@ -3,7 +3,7 @@ collects input, calls the service and reports the outcome."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
-from provisions import services
+from provisions import releases, services
 from provisions.forms import (
     CuratedForm,
     CuratedInlineFormSet,
@@ -29,6 +29,7 @@ from provisions.models import (
     Plan,
     Position,
     Provision,
+    Release,
     Source,
     Tag,
     Theme,
@@ -519,3 +520,54 @@ class PositionAdmin(HistoryAdmin):
     def on_board(self, position):
         url = reverse("provisions:board", args=[position.plan.slug])
         return format_html('<a href="{}">view</a>', url)
+
+
+@admin.register(Release)
+class ReleaseAdmin(admin.ModelAdmin):
+    """Editors make a release (number and notes; the rest is frozen from the data); once made it
+    is only viewed: never changed, never deleted."""
+
+    list_display = ["number", "published_at", "coverage_until", "notes"]
+    fields = ["number", "notes"]
+    readonly_fields = ["published_at", "coverage_until", "counts", "digest", "published_by"]
+
+    def get_fields(self, request, obj=None):
+        return self.fields if obj is None else ["number", "notes", *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["number", "notes", *self.readonly_fields]
+
+    def get_changeform_initial_data(self, request):
+        latest = Release.objects.latest_release()
+        return {"number": latest.number + 1 if latest else 1}
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is None:
+
+            class PublishForm(form):
+                def clean(self):
+                    data = super().clean()
+                    latest = Release.objects.latest_release()
+                    number = data.get("number")
+                    if number is not None and latest and number <= latest.number:
+                        self.add_error(
+                            "number", f"Release {latest.number} exists: choose a higher number."
+                        )
+                    return data
+
+            return PublishForm
+        return form
+
+    def save_model(self, request, obj, form, change):
+        # the release is frozen from the database; the form gives only its number and notes
+        release = releases.publish(obj.number, obj.notes, request.user)
+        obj.pk, obj._state.adding, obj._state.db = release.pk, False, release._state.db
+        obj.published_at, obj.digest = release.published_at, release.digest
+        transaction.on_commit(lambda: releases.write_files(release))

@@ -38,6 +38,10 @@ def dataset_stamp() -> str:
     stamp = getattr(_request, "stamp", None)
     if stamp is not None:
         return stamp
+    from provisions.releases import reading_release
+
+    if (release := reading_release()) is not None:
+        return f"release-{release.digest[:32]}"  # a release never changes
     if settings.DATASET_STAMP == "cache":
         return str(_generation(cache.get(GENERATION_KEY)))
     return _stamp_from_history()
@@ -77,8 +81,9 @@ def _advance_now() -> None:
 
 
 def on_data_change(sender, **kwargs) -> None:
-    """Receiver for post_save, post_delete and m2m_changed (connected in apps.py)."""
-    if sender._meta.app_label == "provisions":
+    """Receiver for post_save, post_delete and m2m_changed (connected in apps.py). Writes to
+    another database (a release's read-only copy being built) are not the dataset's."""
+    if sender._meta.app_label == "provisions" and kwargs.get("using") in (None, "default"):
         advance_stamp()
 
 

@@ -52,3 +52,69 @@ def provision_citation(provision, permalink: str, accessed: datetime.date | None
         "csl": csl,
         "csl_json": json.dumps([csl], ensure_ascii=False, indent=2),
     }
+
+
+DATASET_TITLE = (
+    "Peace plan provision tracker: the 2025–2026 Russia–Ukraine peace plans, point by point"
+)
+DATASET_AUTHOR = "Peace plan provision tracker contributors"
+CSL_STYLE = "harvard-cite-them-right"  # the style citeproc-py ships
+
+
+def release_citation(release, url: str, accessed: datetime.date | None = None) -> dict:
+    """How to cite a numbered release: CSL JSON is the data; the plain text is rendered from it
+    by citeproc-py (Harvard, Cite Them Right); BibTeX is written from the same fields."""
+    from citeproc import (
+        Citation,
+        CitationItem,
+        CitationStylesBibliography,
+        CitationStylesStyle,
+        formatter,
+    )
+    from citeproc.source.json import CiteProcJSON
+
+    accessed = accessed or datetime.date.today()
+    published = release.published_at.date()
+    key = f"peace-plan-tracker-release-{release.number}"
+    title = f"{DATASET_TITLE} (release {release.number})"
+    csl = {
+        "id": key,
+        "type": "dataset",
+        "title": title,
+        "author": [{"literal": DATASET_AUTHOR}],
+        "version": str(release.number),
+        "issued": {"date-parts": [[published.year, published.month, published.day]]},
+        "accessed": {"date-parts": [[accessed.year, accessed.month, accessed.day]]},
+        "URL": url,
+        "publisher": SITE,
+        "medium": "Dataset",
+    }
+    if release.coverage_until:
+        csl["note"] = f"Material published up to {release.coverage_until:%Y-%m-%d}"
+    bibliography = CitationStylesBibliography(
+        CitationStylesStyle(CSL_STYLE, validate=False), CiteProcJSON([csl]), formatter.plain
+    )
+    bibliography.register(Citation([CitationItem(key)]))
+    plain = str(bibliography.bibliography()[0])
+    bibtex = (
+        f"@misc{{{key},\n"
+        f"  author = {{{{{_bibtex_escape(DATASET_AUTHOR)}}}}},\n"
+        f"  title = {{{_bibtex_escape(title)}}},\n"
+        f"  year = {{{published.year}}},\n"
+        f"  version = {{{release.number}}},\n"
+        f"  howpublished = {{\\url{{{url}}}}},\n"
+        f"  note = {{Dataset, release {release.number} of {published:%Y-%m-%d}"
+        + (
+            f"; material published up to {release.coverage_until:%Y-%m-%d}"
+            if release.coverage_until
+            else ""
+        )
+        + f"; accessed {accessed:%Y-%m-%d}}}\n"
+        "}"
+    )
+    return {
+        "plain": plain,
+        "bibtex": bibtex,
+        "csl": csl,
+        "csl_json": json.dumps([csl], ensure_ascii=False, indent=2),
+    }

@@ -753,3 +753,65 @@ TRACKED_MODELS = (
     Party, Theme, Tag, Plan, Provision, Source, Citation, Assessment, Correspondence, Coverage,
     Position,
 )  # fmt: skip
+
+
+class ReleaseManager(models.Manager):
+    def latest_release(self):
+        return self.order_by("-number").first()
+
+
+class Release(models.Model):
+    """A numbered, frozen copy of the whole dataset that researchers cite (`manage.py release`).
+
+    Immutable: a release is written once and never changed or deleted, so that an analysis that
+    names it can be rerun on exactly the same data (`?release=<number>`, provisions.releases)."""
+
+    number = models.PositiveIntegerField(
+        unique=True, help_text="The release number; each release's is higher than the last's."
+    )
+    published_at = models.DateTimeField(
+        default=timezone.now, editable=False, help_text="When the release was made."
+    )
+    notes = models.TextField(help_text="What this release is, in a few lines, for its readers.")
+    coverage_until = models.DateField(
+        null=True,
+        editable=False,
+        help_text="The last publication date of the material the release covers.",
+    )
+    counts = models.JSONField(
+        default=dict, editable=False, help_text="How many rows of each kind the release holds."
+    )
+    frozen = models.BinaryField(
+        editable=False, help_text="The whole dataset as it was, as gzip-compressed JSON records."
+    )
+    digest = models.CharField(
+        max_length=64, editable=False, help_text="SHA-256 of the uncompressed frozen records."
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="Who made the release.",
+    )
+
+    objects = ReleaseManager()
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self):
+        return f"Release {self.number} ({self.published_at:%d %b %Y})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("A release is never changed once it is made.")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("provisions:release-detail", args=[self.number])
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("A release is never deleted: others may have cited it.")

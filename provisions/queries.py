@@ -3,18 +3,21 @@
 Each page calls one of these, so the number of queries a page makes does not grow with the data.
 """
 
+import datetime
 import re
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
-from provisions import caching, diffing, positions
+from provisions import caching, diffing, positions, releases
 from provisions.models import (
     Assessment,
     Citation,
@@ -109,13 +112,18 @@ SELECT start, id FROM chain WHERE based_on IS NULL
 """
 
 
+def _connection_for(model):
+    """The database that reads of `model` go to (a release's copy while one is being read)."""
+    return connections[router.db_for_read(model)]
+
+
 def _origins(plans: list[Plan]) -> dict[int, Plan]:
     """The first version of each plan's lineage (following based_on), in two queries."""
     if not plans:
         return {}
     ids = [plan.pk for plan in plans]
     sql = _ORIGINS_SQL.format(plans=Plan._meta.db_table, marks=", ".join(["%s"] * len(ids)))
-    with connection.cursor() as cursor:
+    with _connection_for(Plan).cursor() as cursor:
         cursor.execute(sql, [*ids, 1000])
         root_of = dict(cursor.fetchall())
     roots = Plan.objects.in_bulk(set(root_of.values()))
@@ -456,7 +464,7 @@ def provision_lineage(provision: Provision) -> list[LineageEntry]:
     sql = _LINEAGE_SQL.format(links=Correspondence._meta.db_table)
     params = [provision.pk, confirmed, confirmed, LINEAGE_STEPS] * 2
     reached: dict[int, tuple[str, str, int, str]] = {}
-    with connection.cursor() as cursor:
+    with _connection_for(Correspondence).cursor() as cursor:
         cursor.execute(sql, params)
         for pk, relation, note, steps, direction in cursor.fetchall():
             if pk != provision.pk and (pk not in reached or steps < reached[pk][2]):
@@ -466,11 +474,41 @@ def provision_lineage(provision: Provision) -> list[LineageEntry]:
     return sorted(entries, key=lambda e: (e.provision.plan.presented_on, e.provision.position))
 
 
+def parse_as_of(value: str) -> datetime.datetime | None:
+    """`?as_of=`: a date means the end of that day (UTC); a date and time means that moment.
+    None when the value is neither."""
+    value = value.strip()
+    moment = parse_datetime(value) if "T" in value or " " in value else None
+    if moment is None:
+        try:
+            day = parse_date(value)
+        except ValueError:
+            return None
+        if day is None:
+            return None
+        moment = datetime.datetime.combine(day, datetime.time.max)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, datetime.UTC)
+    return moment
+
+
+def provision_as_of(provision: Provision, moment: datetime.datetime):
+    """The provision's saved state at `moment`, from its history (None before its first record
+    on this database)."""
+    return (
+        provision.history.filter(history_date__lte=moment)
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+
+
 def provision_history(provision: Provision) -> list[dict]:
     """The saved revisions, newest first, each with the word diff from the revision before."""
-    records = list(
-        provision.history.select_related("history_user").order_by("history_date", "history_id")
-    )
+    history = provision.history.select_related("history_user")
+    if (release := releases.reading_release()) is not None:
+        # a release's page shows the revisions made up to the release, not those after it
+        history = history.filter(history_date__lte=release.published_at)
+    records = list(history.order_by("history_date", "history_id"))
     entries, previous = [], None
     for record in records:
         entries.append(
@@ -546,7 +584,7 @@ def search(query: str, *, include_withdrawn: bool = False) -> SearchResults:
     base = Provision.objects.select_related("plan")
     if not include_withdrawn:
         base = base.filter(plan__withdrawn=False)
-    if connection.vendor == "postgresql":
+    if _connection_for(Provision).vendor == "postgresql":
         from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 
         ts_query = SearchQuery(query, search_type="websearch", config="english")

@@ -19,6 +19,13 @@ urlpatterns = [
         name="compare-export",
     ),
     path("search/", views.search, name="search"),
+    path("releases/", views.release_list, name="release-list"),
+    path("releases/<int:number>/", views.release_detail, name="release-detail"),
+    path(
+        "releases/<int:number>/<str:name>",
+        views.release_download,
+        name="release-download",
+    ),
     path("scorecard/", views.scorecard, name="scorecard"),
     path("healthz", views.health, name="health"),
 ]

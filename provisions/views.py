@@ -13,9 +13,16 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.validators import slug_re
 from django.db.models import Q
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import get_conditional_response
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django.views import defaults
@@ -23,7 +30,7 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
-from provisions import citing, diffing, positions, queries
+from provisions import citing, diffing, positions, queries, releases
 from provisions.api.renderers import QUOTING, spreadsheet_safe
 from provisions.api.throttling import costly_refusal
 from provisions.forms import (
@@ -33,7 +40,7 @@ from provisions.forms import (
     SearchForm,
     VersionPickerForm,
 )
-from provisions.models import Coverage, Plan
+from provisions.models import Coverage, Plan, Release
 
 
 def render_page(request, template: str, partial: str, context: dict) -> HttpResponse:
@@ -183,8 +190,36 @@ def provision_detail(request, slug: str, label: str):
         "citation": citing.provision_citation(
             provision, request.build_absolute_uri(provision.get_absolute_url())
         ),
+        "as_of": _as_of(request, provision),
     }
     return render(request, "provisions/provision_detail.html", context)
+
+
+def _as_of(request, provision) -> dict | None:
+    """`?as_of=<date>`: the text as saved on that date, with its difference from the text now,
+    or what was wrong with the date."""
+    value = request.GET.get("as_of")
+    if value is None:
+        return None
+    moment = queries.parse_as_of(value)
+    if moment is None:
+        return {"value": value, "error": "Give a date such as 2026-01-31."}
+    record = queries.provision_as_of(provision, moment)
+    if record is None:
+        return {
+            "value": value,
+            "moment": moment,
+            "error": "This database holds no saved state of the point on or before that date "
+            "(its history here begins when it was first loaded or written); the releases keep "
+            "earlier states.",
+        }
+    return {
+        "value": value,
+        "moment": moment,
+        "record": record,
+        "runs": diffing.word_diff(record.text, provision.text),
+        "same": record.text == provision.text,
+    }
 
 
 def _baseline(label_key: str, provision, lineage):
@@ -371,6 +406,77 @@ def too_many_requests(request, wait: float) -> HttpResponse:
     retry_after = math.ceil(wait)
     response = render(request, "429.html", {"retry_after": retry_after}, status=429)
     response["Retry-After"] = str(retry_after)
+    return response
+
+
+@require_safe
+def release_list(request):
+    items = [
+        (release, [entry for entry in releases.changes_since_previous(release) if entry.total])
+        for release in Release.objects.defer("frozen")
+    ]
+    return render(request, "provisions/release_list.html", {"items": items})
+
+
+@require_safe
+def release_detail(request, number: int):
+    release = get_object_or_404(Release.objects.defer("frozen"), number=number)
+    url = request.build_absolute_uri(release.get_absolute_url())
+    downloads = []
+    for name, label in RELEASE_DOWNLOADS.items():
+        path = releases.release_dir(release) / name
+        downloads.append((name, label, path.stat().st_size if path.exists() else None))
+    context = {
+        "release": release,
+        "citation": citing.release_citation(release, url),
+        "changes": [entry for entry in releases.changes_since_previous(release) if entry.total],
+        "changes_base": (
+            Release.objects.filter(number__lt=number)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        ),
+        "downloads": downloads,
+    }
+    return render(request, "provisions/release_detail.html", context)
+
+
+RELEASE_DOWNLOADS = {
+    "package.zip": "Frictionless data package (one CSV per table, datapackage.json, codebook)",
+    "export.json": "JSON records with ids (loadable with manage.py loaddata)",
+}
+
+
+@require_safe
+def release_download(request, number: int, name: str):
+    """A release's file: written once, served with its ETag and length (304 when unchanged)."""
+    release = get_object_or_404(Release.objects.defer("frozen"), number=number)
+    if name not in RELEASE_DOWNLOADS:
+        raise Http404("No such download.")
+    try:
+        # the frozen rows load only if the file has to be written
+        path = (releases.package_file if name == "package.zip" else releases.export_file)(release)
+    except releases.FileInProgress:
+        response = HttpResponse(
+            "This release's file is being written. Please try again in a few seconds.",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "5"
+        return response
+    etag = releases.file_etag(path)
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        return not_modified
+    content_type = "application/zip" if name.endswith(".zip") else "application/json"
+    response = FileResponse(
+        open(path, "rb"),  # noqa: SIM115 (FileResponse closes it)
+        content_type=content_type,
+        as_attachment=True,
+        filename=f"peace-plan-tracker-release-{release.number}-{name}",
+    )
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=86400, immutable"
     return response
 
 

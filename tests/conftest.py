@@ -84,8 +84,10 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _export_dir(settings, tmp_path_factory):
-    """Export files are named by database and stamp; test databases repeat both."""
+    """Export files are named by database and stamp; test databases repeat both. Release files
+    are named by number and digest, which tests repeat too."""
     settings.EXPORT_DIR = tmp_path_factory.mktemp("export")
+    settings.RELEASE_DIR = tmp_path_factory.mktemp("releases")
 
 
 @pytest.fixture

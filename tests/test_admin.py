@@ -4,7 +4,8 @@ import pytest
 from django.apps import apps
 from django.urls import reverse
 
-from provisions.models import Coverage, Provision
+from provisions import releases
+from provisions.models import Coverage, Provision, Release
 from tests.factories import (
     AssessmentFactory,
     CitationFactory,
@@ -47,6 +48,8 @@ def test_every_changelist_and_add_form_renders_for_an_editor(
     assert editor_client.get(reverse(f"admin:provisions_{meta.model_name}_add")).status_code == 200
     if model is Coverage:  # one row, made once (the add form is for an empty database)
         Coverage.objects.create(material_until=datetime.date(2026, 6, 17))
+    if model is Release:
+        releases.publish(1, "A release.")
     obj = model.objects.first()
     change = reverse(f"admin:provisions_{meta.model_name}_change", args=[obj.pk])
     assert editor_client.get(change).status_code == 200

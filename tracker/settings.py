@@ -74,6 +74,8 @@ MIDDLEWARE = [
     # refuses logins from an address after repeated failures (see AXES_* below)
     "axes.middleware.AxesMiddleware",
     "provisions.permalinks.PermalinkMiddleware",
+    # ?release=<number>: the view reads that release's frozen rows (provisions.as_released)
+    "provisions.as_released.ReleaseMiddleware",
     # last, so that every other middleware runs on a cache hit too
     "provisions.caching.PageCacheMiddleware",
 ]
@@ -90,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "provisions.as_released.release_context",
             ],
         },
     },
@@ -138,6 +141,20 @@ USE_TZ = True
 
 # where /api/export/ keeps the export file of the current dataset stamp (provisions.exports)
 EXPORT_DIR = Path(os.environ.get("EXPORT_DIR") or BASE_DIR / "var" / "export")
+# where each release's downloads and read-only database are written once (provisions.releases)
+RELEASE_DIR = Path(os.environ.get("RELEASE_DIR") or BASE_DIR / "var" / "releases")
+# the public address of the site (e.g. https://tracker.example.org), named in each release's
+# data package and its citation; without it they name the release by its path
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+# `?release=<number>` reads go to that release's frozen rows (provisions.releases.ReleaseRouter)
+DATABASE_ROUTERS = ["provisions.releases.ReleaseRouter"]
+# the terms under which the dataset (our restatements, links, assessments and positions) is
+# published; the short quotations in readings and excerpts remain their sources' own
+DATASET_LICENSE = {
+    "name": "CC-BY-4.0",
+    "title": "Creative Commons Attribution 4.0 International",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+}
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
@@ -250,11 +267,13 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Peace plan provision tracker API",
+    # the researchers' guide (docs/api-guide.md) is the second half of the description
     "DESCRIPTION": (
         "Every numbered provision of every version of the 2025–2026 Russia–Ukraine peace plans, "
         "with its sources, variant readings, analysts' assessments and links across versions. "
         "Read freely (anonymous clients are throttled); writes need a token "
-        "(Authorization: Token …) and the Editors or Analysts role. Lists take ?format=csv."
+        "(Authorization: Token …) and the Editors or Analysts role. Lists take ?format=csv.\n\n"
+        + (BASE_DIR / "docs" / "api-guide.md").read_text(encoding="utf-8")
     ),
     "VERSION": "0.1.0",
     "COMPONENT_SPLIT_REQUEST": True,

@@ -1,6 +1,8 @@
 """Make the OpenAPI schema say what the API really answers, so clients (and schemathesis) can
 rely on it: anonymous reads are allowed, and every operation documents its error responses."""
 
+from provisions.as_released import API_READS
+
 ERROR = {
     "type": "object",
     "description": (
@@ -34,7 +36,15 @@ IF_MATCH = {
     "schema": {"type": "string"},
 }
 SAFE = {"get", "head", "options"}
-NOT_FILTERS = {"format", "style", "page", "page_size", "ordering"}
+NOT_FILTERS = {"format", "style", "page", "page_size", "ordering", "release"}
+RELEASE = {
+    "name": "release",
+    "in": "query",
+    "required": False,
+    "description": "Answer from this numbered release's frozen data (see /api/releases/), "
+    "exactly as it was when the release was made; 404 when there is no such release.",
+    "schema": {"type": "integer", "minimum": 1, "maximum": 999999999},
+}
 
 
 BLANK = {"type": "string", "maxLength": 0}
@@ -76,6 +86,8 @@ def document_errors_and_anonymous_reads(result, generator, request, public):
                     status,
                     {"description": description, "content": {"application/json": {"schema": ref}}},
                 )
+            if method == "get" and API_READS.match(path):
+                operation.setdefault("parameters", []).append(RELEASE)
             if method in SAFE:
                 security = operation.setdefault("security", [])
                 if {} not in security:

@@ -20,6 +20,7 @@ from provisions.models import (
     Plan,
     Position,
     Provision,
+    Release,
     Source,
     Tag,
     Theme,
@@ -502,3 +503,87 @@ class BoardSerializer(serializers.Serializer):
 
     def get_status_rule(self, board) -> str:
         return STATUS_RULE
+
+
+class ReleaseSerializer(serializers.ModelSerializer):
+    """A numbered release: what it holds, where its files are, how to cite it."""
+
+    url = serializers.SerializerMethodField()
+    html_url = serializers.SerializerMethodField()
+    downloads = serializers.SerializerMethodField()
+    cite_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Release
+        fields = [
+            "number", "url", "html_url", "published_at", "notes", "coverage_until", "counts",
+            "digest", "downloads", "cite_url",
+        ]  # fmt: skip
+
+    def _absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_url(self, release) -> str:
+        return self._absolute(reverse("api:release-detail", args=[release.number]))
+
+    def get_html_url(self, release) -> str:
+        return self._absolute(release.get_absolute_url())
+
+    def get_cite_url(self, release) -> str:
+        return self._absolute(reverse("api:release-cite", args=[release.number]))
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {"package": {"type": "string"}, "json": {"type": "string"}},
+        }
+    )
+    def get_downloads(self, release) -> dict:
+        def link(name):
+            return self._absolute(
+                reverse("provisions:release-download", args=[release.number, name])
+            )
+
+        return {"package": link("package.zip"), "json": link("export.json")}
+
+
+class ReleaseDetailSerializer(ReleaseSerializer):
+    changes = serializers.SerializerMethodField()
+
+    class Meta(ReleaseSerializer.Meta):
+        fields = [*ReleaseSerializer.Meta.fields, "changes"]
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "object"}})
+    def get_changes(self, release) -> dict:
+        from provisions.releases import changes_since_previous
+
+        return {entry.name: entry.as_dict() for entry in changes_since_previous(release)}
+
+
+AS_OF_FIELDS = (
+    "number",
+    "sub",
+    "position",
+    "label_confirmed",
+    "text",
+    "wording",
+    "summary",
+    "note",
+)
+
+
+def provision_as_of_data(record, provision, request, moment) -> dict:
+    """A provision's history record as the API shows it for ?as_of=."""
+    data = {
+        "plan": provision.plan.slug,
+        "label": f"{record.number}{record.sub}",
+        "as_of": moment,
+        "recorded_at": record.history_date,
+        "revision": record.revision,
+        "change_reason": record.history_change_reason or "",
+        **{name: getattr(record, name) for name in AS_OF_FIELDS},
+        "current": request.build_absolute_uri(reverse("api:provision-detail", args=[provision.pk])),
+    }
+    data["wording_display"] = dict(Provision.Wording.choices).get(record.wording, record.wording)
+    return data

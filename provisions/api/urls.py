@@ -22,6 +22,7 @@ router.register("themes", views.ThemeViewSet, basename="theme")
 router.register("tags", views.TagViewSet, basename="tag")
 router.register("parties", views.PartyViewSet, basename="party")
 router.register("positions", views.PositionViewSet, basename="position")
+router.register("releases", views.ReleaseViewSet, basename="release")
 
 plan_provisions = views.ProvisionViewSet.as_view({"get": "list"})
 plan_provision = views.ProvisionViewSet.as_view(
@@ -42,6 +43,7 @@ urlpatterns = [
     ),
     path("plans/<slug:slug>/board/", views.BoardView.as_view(), name="plan-board"),
     path("changes/", views.ChangesView.as_view(), name="changes"),
+    path("releases/<int:number>/cite/", views.ReleaseCiteView.as_view(), name="release-cite"),
     path("compare/", views.CompareView.as_view(), name="compare"),
     path("export/", views.ExportView.as_view(), name="export"),
     path("feeds/versions/", feeds.VersionsFeed(), name="feed-versions"),

@@ -50,6 +50,7 @@ from provisions.models import (
     Plan,
     Position,
     Provision,
+    Release,
     Source,
     Tag,
     Theme,
@@ -331,7 +332,18 @@ PROVISION_EXAMPLE = OpenApiExample(
     retrieve=extend_schema(
         summary="One provision",
         description="With themes, citations and their sources, assessments, predecessors and "
-        "successors in other versions. Also reachable as /api/plans/{slug}/provisions/{label}/.",
+        "successors in other versions. Also reachable as /api/plans/{slug}/provisions/{label}/. "
+        "With ?as_of=<date> (or an ISO date and time): the provision's fields as they were "
+        "saved at the end of that day, from its history (`recorded_at` says when that state "
+        "was saved); a 404 names where the history on this database begins.",
+        parameters=[
+            OpenApiParameter(
+                "as_of",
+                OpenApiTypes.STR,
+                required=False,
+                description="A date (2026-01-31) or ISO date and time: the state saved then.",
+            )
+        ],
     ),
     update=extend_schema(
         summary="Change a provision",
@@ -355,6 +367,37 @@ class ProvisionViewSet(TrackerViewSet):
         if self.action == "list":
             return serializers.ProvisionSerializer
         return serializers.ProvisionDetailSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        if "as_of" not in request.query_params:
+            return super().retrieve(request, *args, **kwargs)
+        return self._as_of(request, self.get_object())
+
+    def _as_of(self, request, provision):
+        """`?as_of=<date>`: the provision's text as saved on that date, from its history."""
+        if unknown := sorted(set(request.query_params) - {"as_of", "format"}):
+            raise ValidationError({name: ["Unknown parameter with as_of."] for name in unknown})
+        moment = queries.parse_as_of(request.query_params["as_of"])
+        if moment is None:
+            raise ValidationError({"as_of": ["Give a date (2026-01-31) or an ISO date and time."]})
+        record = queries.provision_as_of(provision, moment)
+        if record is None:
+            first = (
+                provision.history.order_by("history_date")
+                .values_list("history_date", flat=True)
+                .first()
+            )
+            raise NotFound(
+                {
+                    "as_of": [
+                        "This provision has no saved state on or before "
+                        f"{moment:%Y-%m-%d %H:%M:%S} UTC: its history on this database begins "
+                        f"{first:%Y-%m-%d %H:%M:%S} UTC (earlier states are in the releases, "
+                        "?release=)."
+                    ]
+                }
+            )
+        return Response(serializers.provision_as_of_data(record, provision, request, moment))
 
     def is_costly(self) -> bool:
         # full-text search ranks every match
@@ -709,6 +752,19 @@ class ExportView(JsonErrorsMixin, APIView):
 
 
 CITE_STYLES = ("all", "bibtex", "csl")
+# what a citation endpoint takes and answers (a provision's, a release's)
+CITE_SCHEMA = {
+    "parameters": [
+        OpenApiParameter("style", OpenApiTypes.STR, enum=list(CITE_STYLES), required=False)
+    ],
+    "responses": {
+        (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
+        (200, "text/x-bibtex"): OpenApiResponse(OpenApiTypes.STR),
+        (200, "application/vnd.citationstyles.csl+json"): OpenApiResponse(
+            build_array_type(build_basic_type(OpenApiTypes.OBJECT))
+        ),
+    },
+}
 
 
 class CiteView(JsonErrorsMixin, APIView):
@@ -719,16 +775,7 @@ class CiteView(JsonErrorsMixin, APIView):
         summary="How to cite a provision",
         description="Plain text, BibTeX and CSL JSON with version, label, permalink and access "
         "date. ?style=bibtex answers text/x-bibtex; ?style=csl answers CSL JSON.",
-        parameters=[
-            OpenApiParameter("style", OpenApiTypes.STR, enum=list(CITE_STYLES), required=False)
-        ],
-        responses={
-            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
-            (200, "text/x-bibtex"): OpenApiResponse(OpenApiTypes.STR),
-            (200, "application/vnd.citationstyles.csl+json"): OpenApiResponse(
-                build_array_type(build_basic_type(OpenApiTypes.OBJECT))
-            ),
-        },
+        **CITE_SCHEMA,
     )
     def get(self, request, plan_slug: str, label: str):
         try:
@@ -739,16 +786,72 @@ class CiteView(JsonErrorsMixin, APIView):
             Provision.objects.select_related("plan"), plan__slug=plan_slug, number=number, sub=sub
         )
         permalink = request.build_absolute_uri(provision.get_absolute_url())
-        citation = citing.provision_citation(provision, permalink)
-        style = request.query_params.get("style", "all")
-        if style not in CITE_STYLES:
-            raise ValidationError({"style": [f"Choose one of: {', '.join(CITE_STYLES)}."]})
-        if style == "bibtex":
-            return HttpResponse(citation["bibtex"], content_type="text/x-bibtex; charset=utf-8")
-        if style == "csl":
-            return HttpResponse(
-                citation["csl_json"], content_type="application/vnd.citationstyles.csl+json"
-            )
-        return Response(
-            {"text": citation["plain"], "bibtex": citation["bibtex"], "csl": [citation["csl"]]}
+        return cite_response(request, citing.provision_citation(provision, permalink))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Numbered releases of the dataset",
+        description="Each release is the whole dataset frozen on one day, to cite and to rerun "
+        "an analysis on: every read endpoint answers as a release had it with `?release=`.",
+    ),
+    retrieve=extend_schema(
+        summary="One release",
+        description="What it holds (`counts`), its downloads (a Frictionless data package and "
+        "the JSON records, each served as a file with an ETag), how to cite it, and what "
+        "changed since the release before (`changes`: per kind, added, changed, withdrawn "
+        "and removed rows by their readable names).",
+    ),
+)
+class ReleaseViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Release.objects.defer("frozen").select_related(None)
+    serializer_class = serializers.ReleaseSerializer
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+    lookup_field = "number"
+    lookup_value_regex = "[0-9]+"
+    pagination_class = None
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.ReleaseDetailSerializer
+        return serializers.ReleaseSerializer
+
+    def list(self, request, *args, **kwargs):
+        if unknown := sorted(set(request.query_params) - {"format"}):
+            raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+        return super().list(request, *args, **kwargs)
+
+
+class ReleaseCiteView(JsonErrorsMixin, APIView):
+    renderer_classes = [JSONRenderer]
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="How to cite a release",
+        description="Plain text (rendered from the CSL JSON by citeproc-py, Harvard style), "
+        "BibTeX and CSL JSON. ?style=bibtex answers text/x-bibtex; ?style=csl answers CSL JSON.",
+        **CITE_SCHEMA,
+    )
+    def get(self, request, number: int):
+        release = get_object_or_404(Release.objects.defer("frozen"), number=number)
+        url = request.build_absolute_uri(release.get_absolute_url())
+        return cite_response(request, citing.release_citation(release, url))
+
+
+def cite_response(request, citation: dict):
+    """A citation in the style asked for (?style=all|bibtex|csl)."""
+    style = request.query_params.get("style", "all")
+    if style not in CITE_STYLES:
+        raise ValidationError({"style": [f"Choose one of: {', '.join(CITE_STYLES)}."]})
+    if unknown := sorted(set(request.query_params) - {"style", "format"}):
+        raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+    if style == "bibtex":
+        return HttpResponse(citation["bibtex"], content_type="text/x-bibtex; charset=utf-8")
+    if style == "csl":
+        return HttpResponse(
+            citation["csl_json"], content_type="application/vnd.citationstyles.csl+json"
         )
+    return Response(
+        {"text": citation["plain"], "bibtex": citation["bibtex"], "csl": [citation["csl"]]}
+    )
