@@ -110,9 +110,9 @@ class Party(Curated):
         ORGANISATION = "organisation", "International organisation"
         CIVIL_SOCIETY = "civil_society", "Civil society"
 
-    slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=20, choices=Kind)
+    slug = models.SlugField(unique=True, help_text="The party's identifier in URLs and files.")
+    name = models.CharField(max_length=200, help_text="The party's name, e.g. Ukraine.")
+    kind = models.CharField(max_length=20, choices=Kind, help_text="What kind of party it is.")
 
     history = HistoricalRecords()
     objects = SlugManager()
@@ -129,9 +129,9 @@ class Party(Curated):
 
 
 class Theme(Curated):
-    slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
+    slug = models.SlugField(unique=True, help_text="The theme's identifier in URLs and files.")
+    name = models.CharField(max_length=100, help_text="The theme's name, e.g. Armed forces.")
+    description = models.TextField(blank=True, help_text="What points with this theme are about.")
 
     history = HistoricalRecords()
     objects = SlugManager()
@@ -147,10 +147,15 @@ class Theme(Curated):
 
 
 class Tag(Curated):
-    slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
-    colour = models.CharField(max_length=7, default="#6b6b6b", validators=[COLOUR_VALIDATOR])
+    slug = models.SlugField(unique=True, help_text="The tag's identifier in URLs and files.")
+    name = models.CharField(max_length=100, help_text="The tag's name, e.g. Contested.")
+    description = models.TextField(blank=True, help_text="When analysts apply this tag.")
+    colour = models.CharField(
+        max_length=7,
+        default="#6b6b6b",
+        validators=[COLOUR_VALIDATOR],
+        help_text="The colour the tag is shown in (hex, e.g. #b23b3b).",
+    )
 
     history = HistoricalRecords()
     objects = SlugManager()
@@ -182,11 +187,17 @@ class Plan(Curated):
         REPORTED_ONLY = "reported_only", "Reported only"
 
     slug = models.SlugField(unique=True, max_length=80, help_text="e.g. us-russia-28-2025-11")
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, help_text="The version's full descriptive title.")
     short_name = models.CharField(max_length=80, help_text="e.g. 28-point plan")
     presented_on = models.DateField(help_text="When the text was first presented or published.")
-    status = models.CharField(max_length=20, choices=Status)
-    completeness = models.CharField(max_length=20, choices=Completeness)
+    status = models.CharField(
+        max_length=20, choices=Status, help_text="What kind of document the version is."
+    )
+    completeness = models.CharField(
+        max_length=20,
+        choices=Completeness,
+        help_text="How much of its text is known: the full text, part of it, or press reports.",
+    )
     numbered = models.BooleanField(
         default=True,
         help_text="Does the document number its points itself? If not, our numbers are ours.",
@@ -199,7 +210,9 @@ class Plan(Curated):
         related_name="derived_plans",
         help_text="The version this one revises or answers.",
     )
-    parties = models.ManyToManyField(Party, blank=True, related_name="plans")
+    parties = models.ManyToManyField(
+        Party, blank=True, related_name="plans", help_text="Who drafted, proposed or signed it."
+    )
     principal_parties = models.ManyToManyField(
         Party,
         blank=True,
@@ -207,7 +220,7 @@ class Plan(Curated):
         help_text="Whose acceptance makes a point of this version agreed (the negotiation "
         "board's first columns).",
     )
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, help_text="What the version is, in our words.")
     note = models.TextField(blank=True, help_text="Provenance, disputes, what is unconfirmed.")
     withdrawn = models.BooleanField(
         default=False,
@@ -262,18 +275,35 @@ class Provision(Curated):
         PARAPHRASE = "paraphrase", "Paraphrase (our restatement)"
         REPORTED = "reported", "Reported (known only from press accounts)"
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="provisions")
-    number = models.PositiveSmallIntegerField()
-    sub = models.CharField(max_length=2, blank=True, default="", validators=[SUB_VALIDATOR])
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="provisions", help_text="The version."
+    )
+    number = models.PositiveSmallIntegerField(help_text="The point's number, e.g. 10 in 10c.")
+    sub = models.CharField(
+        max_length=2,
+        blank=True,
+        default="",
+        validators=[SUB_VALIDATOR],
+        help_text="The sub-point's letter(s), e.g. c in 10c; empty for a whole point.",
+    )
     position = models.PositiveIntegerField(help_text="Reading order within the plan.")
     label_confirmed = models.BooleanField(
         default=True,
         help_text="Untick when the number or letter is ours or unconfirmed, not the document's.",
     )
-    text = models.TextField()
-    wording = models.CharField(max_length=12, choices=Wording, default=Wording.PARAPHRASE)
-    summary = models.CharField(max_length=200, blank=True)
-    themes = models.ManyToManyField(Theme, blank=True, related_name="provisions")
+    text = models.TextField(
+        help_text="The point's text: our English restatement unless `wording` says verbatim."
+    )
+    wording = models.CharField(
+        max_length=12,
+        choices=Wording,
+        default=Wording.PARAPHRASE,
+        help_text="Whose words the text is: a cited quotation, our restatement, or a report.",
+    )
+    summary = models.CharField(max_length=200, blank=True, help_text="One line, in our words.")
+    themes = models.ManyToManyField(
+        Theme, blank=True, related_name="provisions", help_text="What the point is about."
+    )
     note = models.TextField(blank=True, help_text="Variants, doubts, what is unconfirmed.")
     history = HistoricalRecords(m2m_fields=[themes])
     objects = ProvisionManager()
@@ -346,18 +376,29 @@ class Source(Curated):
         blank=True,
         help_text="Short reference used in notes, e.g. A02 (the research dossier's source ID).",
     )
-    publisher = models.CharField(max_length=200)
-    title = models.CharField(max_length=400)
-    author = models.CharField(max_length=200, blank=True)
-    url = models.URLField(unique=True, max_length=500)
-    published_on = models.DateField()
+    publisher = models.CharField(max_length=200, help_text="Who published it, e.g. Reuters.")
+    title = models.CharField(max_length=400, help_text="The publication's title.")
+    author = models.CharField(max_length=200, blank=True, help_text="Its byline, if any.")
+    url = models.URLField(unique=True, max_length=500, help_text="Where it was published.")
+    published_on = models.DateField(
+        help_text="When it was published (to the precision `date_precision` gives)."
+    )
     date_precision = models.CharField(
-        max_length=5, choices=DatePrecision, default=DatePrecision.DAY
+        max_length=5,
+        choices=DatePrecision,
+        default=DatePrecision.DAY,
+        help_text="How exact the date is: a month or year counts from its first day.",
     )
     language = models.CharField(max_length=8, help_text="ISO 639-1 code, e.g. en, uk, ru.")
-    coverage = models.CharField(max_length=12, choices=Coverage)
-    reliability = models.CharField(max_length=15, choices=Reliability)
-    archived_url = models.URLField(blank=True, max_length=500)
+    coverage = models.CharField(
+        max_length=12, choices=Coverage, help_text="How much of a plan's text it gives."
+    )
+    reliability = models.CharField(
+        max_length=15, choices=Reliability, help_text="What kind of source it is."
+    )
+    archived_url = models.URLField(
+        blank=True, max_length=500, help_text="An archived copy of the page, if one is kept."
+    )
     note = models.TextField(blank=True, help_text="What is unconfirmed about this source.")
 
     history = HistoricalRecords()
@@ -404,12 +445,24 @@ class CitationManager(models.Manager):
 class Citation(Curated):
     """Evidence: a source for a whole plan or for one provision, with its reading of it."""
 
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="citations", help_text="The source."
+    )
     plan = models.ForeignKey(
-        Plan, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
+        Plan,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="citations",
+        help_text="The version it is evidence for as a whole (or empty: see provision).",
     )
     provision = models.ForeignKey(
-        Provision, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
+        Provision,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="citations",
+        help_text="The point it is evidence for (or empty: see plan).",
     )
     locator = models.CharField(max_length=200, blank=True, help_text="e.g. 'point 9', 'p. 4'.")
     excerpt = models.CharField(max_length=500, blank=True, help_text="A short quotation.")
@@ -502,14 +555,28 @@ class Assessment(Authored):
         SUGGESTED = "suggested", "Suggested"
         CONFIRMED = "confirmed", "Confirmed"
 
-    provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="assessments")
-    tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="assessments")
-    rationale = models.TextField()
-    source = models.ForeignKey(
-        Source, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
+    provision = models.ForeignKey(
+        Provision, on_delete=models.CASCADE, related_name="assessments", help_text="The point."
     )
-    status = models.CharField(max_length=10, choices=Status, default=Status.CONFIRMED)
-    created_at = models.DateTimeField(auto_now_add=True)
+    tag = models.ForeignKey(
+        Tag, on_delete=models.PROTECT, related_name="assessments", help_text="The tag applied."
+    )
+    rationale = models.TextField(help_text="Why the tag applies, in the analyst's words.")
+    source = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        help_text="The evidence the assessment rests on, if one source carries it.",
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=Status,
+        default=Status.CONFIRMED,
+        help_text="Suggested (by a rule or a person, not yet reviewed) or confirmed.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was made.")
 
     history = HistoricalRecords()
     objects = AssessmentManager()
@@ -555,10 +622,27 @@ class Correspondence(Authored):
         SUGGESTED = "suggested", "Suggested"
         CONFIRMED = "confirmed", "Confirmed"
 
-    earlier = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="successor_links")
-    later = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="predecessor_links")
-    relation = models.CharField(max_length=10, choices=Relation)
-    status = models.CharField(max_length=10, choices=Status, default=Status.SUGGESTED)
+    earlier = models.ForeignKey(
+        Provision,
+        on_delete=models.CASCADE,
+        related_name="successor_links",
+        help_text="The point in the earlier version.",
+    )
+    later = models.ForeignKey(
+        Provision,
+        on_delete=models.CASCADE,
+        related_name="predecessor_links",
+        help_text="Its counterpart in the later version.",
+    )
+    relation = models.CharField(
+        max_length=10, choices=Relation, help_text="How the later point relates to the earlier."
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=Status,
+        default=Status.SUGGESTED,
+        help_text="Suggested (by text similarity, not yet reviewed) or confirmed by a person.",
+    )
     note = models.TextField(blank=True, help_text="What changed in substance.")
 
     history = HistoricalRecords()
@@ -617,7 +701,9 @@ class Position(Curated):
         REJECTS = "rejects", "Rejects"
         COUNTER_PROPOSES = "counter_proposes", "Counter-proposes"
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="positions")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="positions", help_text="The version."
+    )
     provision = models.ForeignKey(
         Provision,
         null=True,
@@ -626,11 +712,16 @@ class Position(Curated):
         related_name="positions",
         help_text="The point; empty when the source speaks of the version as a whole.",
     )
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="positions")
-    stance = models.CharField(max_length=24, choices=Stance)
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="positions", help_text="Whose stance."
+    )
+    stance = models.CharField(max_length=24, choices=Stance, help_text="Where the party stands.")
     stated_on = models.DateField(help_text="When the party said so (not when it was reported).")
     date_precision = models.CharField(
-        max_length=5, choices=Source.DatePrecision, default=Source.DatePrecision.DAY
+        max_length=5,
+        choices=Source.DatePrecision,
+        default=Source.DatePrecision.DAY,
+        help_text="How exact `stated_on` is: a month or year counts from its first day.",
     )
     source = models.ForeignKey(
         Source,
@@ -714,7 +805,9 @@ class Coverage(Curated):
 
     NAME = "dataset"
 
-    name = models.SlugField(unique=True, default=NAME, editable=False)
+    name = models.SlugField(
+        unique=True, default=NAME, editable=False, help_text="Always 'dataset': one row."
+    )
     material_until = models.DateField(
         help_text="The last publication date of the material the record covers."
     )

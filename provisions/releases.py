@@ -62,13 +62,19 @@ class ReleaseError(ValidationError):
 # --- making a release ------------------------------------------------------------------------
 
 
-@transaction.atomic
 def publish(number: int, notes: str, user=None) -> Release:
-    """Freeze the dataset as it is now into release `number`. On PostgreSQL every table is read
-    in one snapshot, so an edit made meanwhile is either wholly in the release or not at all."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    """Freeze the dataset as it is now into release `number`. On PostgreSQL, when the release
+    begins its own transaction (the command does), every table is read in one snapshot, so an
+    edit made meanwhile is either wholly in the release or not at all."""
+    snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with transaction.atomic():
+        if snapshot:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        return _publish(number, notes, user)
+
+
+def _publish(number: int, notes: str, user) -> Release:
     notes = (notes or "").strip()
     errors = {}
     latest = Release.objects.select_for_update().order_by("-number").first()

@@ -427,3 +427,14 @@ def test_a_method_nobody_takes_is_still_a_405_with_a_release(api_client, release
 def test_a_write_to_a_read_only_endpoint_is_still_a_405_with_a_release(api_client, released):
     response = api_client.put(reverse("api:compare") + "?release=1", {})
     assert response.status_code == 405
+
+
+def test_search_reads_a_release_on_every_database(client, api_client, costly_rate_unlimited, released):
+    """The release's copy is SQLite even when the database is PostgreSQL: search must use the
+    way of the database it reads."""
+    page = client.get(reverse("provisions:search"), {"q": "troops", "release": 1})
+    assert page.status_code == 200 and "Point 2 holds 600,000" in page.content.decode()
+    found = api_client.get(reverse("api:provision-list"), {"q": "troops", "release": 1}).json()
+    assert "Point 2 holds 600,000 troops." in json.dumps(found)
+    now = api_client.get(reverse("api:provision-list"), {"q": "troops"}).json()
+    assert "Point 2 holds 600,000 troops." not in json.dumps(now)
