@@ -43,7 +43,13 @@ ENDPOINTS = [
     ("API board", f"/api/plans/{RIGHT}/board/"),
     ("API provisions (100)", "/api/provisions/?page_size=100"),
     ("API compare", f"/api/compare/?left={LEFT}&right={RIGHT}"),
+    # the first synthetic point has eight witnesses (build_archive)
+    ("provision, 8 witnesses", "/plans/synthetic-00000/1/"),
+    ("API collation (8)", "/api/plans/synthetic-00000/provisions/1/collation/"),
+    ("variants", "/variants/"),
 ]
+WITNESS_PAGES = ("provision, 8 witnesses", "API collation (8)")
+WITNESS_RENDER_MS = 50
 TARGET_RATIO = {"search": 0.3}
 
 
@@ -263,6 +269,11 @@ def report(sizes: dict, diff: dict) -> tuple[str, list[str]]:
             )
             if size == large and name != "baseline" and ratio < TARGET_RATIO.get(name, 0.5):
                 misses.append(f"{name}: {ratio:.2f}x baseline req/s at {size} plans")
+    for size, data in sorted(sizes.items()):
+        for name in WITNESS_PAGES:
+            rendered = data["endpoints"][name]["rendered_ms"]
+            if rendered >= WITNESS_RENDER_MS:
+                misses.append(f"{name}: rendered in {rendered} ms at {size} plans")
     for name in sizes[large]["endpoints"]:
         a, b = sizes[small]["endpoints"][name], sizes[large]["endpoints"][name]
         if b["p50_ms"] > 1.5 * a["p50_ms"] and b["p50_ms"] - a["p50_ms"] > 1:

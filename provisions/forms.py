@@ -30,6 +30,20 @@ class PlanFilterForm(forms.Form):
         return {key: value for key, value in self.cleaned_data.items() if value}
 
 
+class VariantsForm(forms.Form):
+    """/variants/: which version, and which kind of disagreement between sources."""
+
+    plan = forms.ChoiceField(label="Version", required=False)
+    kind = forms.ChoiceField(label="Sources disagree on", required=False)
+
+    def __init__(self, *args, plans=(), kinds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].choices = [("", "Every version")] + [
+            (p.slug, p.short_name) for p in plans
+        ]
+        self.fields["kind"].choices = [("", "Anything"), *kinds]
+
+
 class BoardForm(forms.Form):
     """The negotiation board's date and filters. Invalid input is reported on the form (the
     page answers 400), never silently replaced."""

@@ -19,6 +19,7 @@ urlpatterns = [
         name="compare-export",
     ),
     path("search/", views.search, name="search"),
+    path("variants/", views.variants, name="variants"),
     path("releases/", views.release_list, name="release-list"),
     path("releases/<int:number>/", views.release_detail, name="release-detail"),
     path(

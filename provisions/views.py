@@ -30,7 +30,7 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
-from provisions import citing, diffing, positions, queries, releases
+from provisions import citing, diffing, positions, queries, releases, witnesses
 from provisions.api.renderers import QUOTING, spreadsheet_safe
 from provisions.api.throttling import costly_refusal
 from provisions.forms import (
@@ -38,9 +38,10 @@ from provisions.forms import (
     CompareFilterForm,
     PlanFilterForm,
     SearchForm,
+    VariantsForm,
     VersionPickerForm,
 )
-from provisions.models import Coverage, Plan, Release
+from provisions.models import Coverage, Plan, Provision, Release
 
 
 def render_page(request, template: str, partial: str, context: dict) -> HttpResponse:
@@ -191,8 +192,22 @@ def provision_detail(request, slug: str, label: str):
             provision, request.build_absolute_uri(provision.get_absolute_url())
         ),
         "as_of": _as_of(request, provision),
+        **_witness_context(request, provision),
     }
     return render(request, "provisions/provision_detail.html", context)
+
+
+def _witness_context(request, provision) -> dict:
+    """The point's witnesses collated by language (against the base the reader picked), and
+    where its sources disagree in substance."""
+    found = witnesses.witnesses_of(provision)
+    collated = witnesses.groups(found, request.GET.get("base", ""))
+    return {
+        "witness_groups": [group for group in collated if len(group.witnesses) > 1],
+        "all_witnesses": found,
+        "disagreements": witnesses.disagreements(found),
+        "base_id": request.GET.get("base", ""),
+    }
 
 
 def _as_of(request, provision) -> dict | None:
@@ -276,6 +291,7 @@ def _comparison_context(request, left: str, right: str) -> dict:
         "comparison": comparison,
         "rows": SimpleLazyObject(lambda: comparison.filtered(**form.filters())),
         "statuses": SimpleLazyObject(lambda: queries.comparison_statuses(comparison)),
+        "variants": SimpleLazyObject(witnesses.variants_by_provision),
         "form": form,
         "layout": form.chosen_layout,
         "plans": _picker_plans(left_plan, right_plan),
@@ -407,6 +423,33 @@ def too_many_requests(request, wait: float) -> HttpResponse:
     response = render(request, "429.html", {"retry_after": retry_after}, status=429)
     response["Retry-After"] = str(retry_after)
     return response
+
+
+@require_safe
+def variants(request):
+    """Every point whose sources disagree in substance, by version and kind."""
+    found = witnesses.variants_by_provision()
+    points = list(
+        Provision.objects.filter(pk__in=found)
+        .select_related("plan")
+        .order_by("plan__presented_on", "plan__slug", "position")
+    )
+    plans = list({p.plan_id: p.plan for p in points}.values())
+    form = VariantsForm(
+        request.GET or None,
+        plans=plans,
+        kinds=[(kind, witnesses.KIND_NAMES[kind]) for kind in witnesses.KINDS],
+    )
+    chosen = form.cleaned_data if form.is_valid() else {}
+    if plan := chosen.get("plan"):
+        points = [p for p in points if p.plan.slug == plan]
+    if kind := chosen.get("kind"):
+        points = [p for p in points if kind in found[p.pk].kinds]
+    context = {
+        "form": form,
+        "entries": [(p, found[p.pk]) for p in points],
+    }
+    return render(request, "provisions/variants.html", context, status=400 if form.errors else 200)
 
 
 @require_safe

@@ -336,8 +336,9 @@ def test_comparison_query_count_does_not_grow_with_the_data(
         CorrespondenceFactory(earlier=a, later=b)
         AssessmentFactory(provision=b)
     # plans x2, theme and tag choices, dataset stamp, provisions, themes, links, assessments,
-    # picker plans; the parties' positions (their principal parties only when there are some)
-    with django_assert_max_num_queries(11):
+    # picker plans; the parties' positions (their principal parties only when there are some);
+    # the readings of every point whose sources may disagree (once per state of the data)
+    with django_assert_max_num_queries(12):
         assert client.get(compare_url(left, right)).status_code == 200
 
 

@@ -429,7 +429,9 @@ def test_a_write_to_a_read_only_endpoint_is_still_a_405_with_a_release(api_clien
     assert response.status_code == 405
 
 
-def test_search_reads_a_release_on_every_database(client, api_client, costly_rate_unlimited, released):
+def test_search_reads_a_release_on_every_database(
+    client, api_client, costly_rate_unlimited, released
+):
     """The release's copy is SQLite even when the database is PostgreSQL: search must use the
     way of the database it reads."""
     page = client.get(reverse("provisions:search"), {"q": "troops", "release": 1})

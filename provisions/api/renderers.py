@@ -4,6 +4,7 @@ serializer's order and lists of plain values joined in one cell."""
 import csv
 import unicodedata
 
+from rest_framework.renderers import BaseRenderer
 from rest_framework_csv.renderers import CSVRenderer as LibraryCSVRenderer
 
 # Formula injection ("CSV injection"): a spreadsheet runs a cell that starts with = + - or @ as
@@ -56,3 +57,21 @@ class CSVRenderer(LibraryCSVRenderer):
             header = list(dict.fromkeys(keys))
         for row in super().tablize(data, header=header, labels=labels):
             yield [spreadsheet_safe(cell) for cell in row]
+
+
+class PassthroughRenderer(BaseRenderer):
+    """A format the view writes itself (it answers with a finished HttpResponse); listed so
+    that content negotiation and ?format= know the format exists."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class TEIRenderer(PassthroughRenderer):
+    media_type = "application/tei+xml"
+    format = "tei"
+
+
+class TableCSVRenderer(PassthroughRenderer):
+    media_type = "text/csv"
+    format = "csv"

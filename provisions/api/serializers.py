@@ -391,9 +391,15 @@ class RowSerializer(serializers.Serializer):
     right = PointSerializer(many=True)
     runs = RunSerializer(many=True)
     notes = serializers.ListField(child=serializers.CharField())
+    sources_disagree = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="The row's points whose sources disagree in substance, with how "
+        "(see the point's collation).",
+    )
 
     def to_representation(self, row):
         notes = self.context.get("notes", {})
+        variants = self.context.get("variants", {})
         return {
             "key": row.key,
             "relation": row.relation,
@@ -404,6 +410,16 @@ class RowSerializer(serializers.Serializer):
             "right": [_point(p) for p in row.right],
             "runs": [RunSerializer().to_representation(run) for run in row.runs],
             "notes": notes.get(row.key, []),
+            "sources_disagree": [
+                {
+                    "plan": p.plan,
+                    "label": p.label,
+                    "kinds": sorted(variants[p.id].kinds),
+                    "items": [{"kind": k, "summary": v} for k, v in variants[p.id].items],
+                }
+                for p in (*row.left, *row.right)
+                if p.id in variants
+            ],
         }
 
 

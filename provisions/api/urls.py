@@ -37,6 +37,11 @@ urlpatterns = [
         name="plan-provision-detail",
     ),
     path(
+        "plans/<slug:plan_slug>/provisions/<str:label>/collation/",
+        views.CollationView.as_view(),
+        name="provision-collation",
+    ),
+    path(
         "plans/<slug:plan_slug>/provisions/<str:label>/cite/",
         views.CiteView.as_view(),
         name="provision-cite",

@@ -4,13 +4,15 @@ Anonymous clients read (throttled); authenticated users write what their model p
 allow (Editors everything, Analysts assessments and correspondences). Every error is JSON.
 """
 
+import csv
 import datetime
+import io
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
@@ -36,10 +38,10 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
-from provisions import changes, citing, exports, positions, queries, services
+from provisions import changes, citing, exports, positions, queries, services, witnesses
 from provisions.api import filters, serializers
 from provisions.api.conditional import ETagMixin, OwnWorkOrModerator
-from provisions.api.renderers import CSVRenderer
+from provisions.api.renderers import CSVRenderer, TableCSVRenderer, TEIRenderer, spreadsheet_safe
 from provisions.api.throttling import AnonWindowThrottle, CostlyThrottle
 from provisions.models import (
     Assessment,
@@ -669,7 +671,7 @@ class CompareView(JsonErrorsMixin, APIView):
             relation=data.get("relation", ""),
             changes_only=data.get("changes_only", False),
         )
-        context = {"notes": comparison.notes}
+        context = {"notes": comparison.notes, "variants": witnesses.variants_by_provision()}
         return Response(
             {
                 "left": data["left"],
@@ -855,3 +857,66 @@ def cite_response(request, citation: dict):
     return Response(
         {"text": citation["plain"], "bibtex": citation["bibtex"], "csl": [citation["csl"]]}
     )
+
+
+class CollationView(JsonErrorsMixin, APIView):
+    renderer_classes = [JSONRenderer, TEIRenderer, TableCSVRenderer]
+    content_negotiation_class = StrictNegotiation
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Every witness of a point, collated",
+        description="The point's readings (each source's own words, with `language` and our "
+        "`translation`) and our restatement, aligned word by word per language against "
+        "?base=<witness id> (default: the first source's reading in each language). "
+        "`groups[].places` are the alignment's places: each witness's reading there, how it "
+        "differs from the base (`same`, `formal`: case or punctuation, `near`: a spelling "
+        "variant, `variant`), and the witnesses that moved a stretch here (`transposed`). "
+        "Joining one witness's readings over a group's places gives its text exactly. "
+        "`disagreements` says where the sources (not our restatement) differ on a number, a "
+        "modal word, a negation, a party or the wording. ?format=tei gives the same as TEI "
+        "parallel segmentation (`app`/`rdg`, witnesses in `listWit`); ?format=csv the "
+        "alignment table (one row per place, one column per witness).",
+        parameters=[
+            OpenApiParameter(
+                "base", OpenApiTypes.STR, required=False, description="A witness id, e.g. c12."
+            )
+        ],
+        responses={
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
+            (200, "application/tei+xml"): OpenApiResponse(OpenApiTypes.STR),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
+        },
+    )
+    def get(self, request, plan_slug: str, label: str):
+        if unknown := sorted(set(request.query_params) - {"base", "format"}):
+            raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+        try:
+            provision = queries.provision_detail(plan_slug=plan_slug, label=label)
+        except Http404:
+            raise NotFound() from None
+        found = witnesses.witnesses_of(provision)
+        base = request.query_params.get("base", "")
+        if base and base not in {w.id for w in found}:
+            choices = ", ".join(w.id for w in found)
+            raise ValidationError(
+                {"base": [f"No witness {base!r} here; choose one of: {choices}."]}
+            )
+        collated = witnesses.groups(found, base)
+        wanted = request.accepted_renderer.format
+        if wanted == "tei":
+            return HttpResponse(
+                witnesses.as_tei(provision, found, collated),
+                content_type="application/tei+xml; charset=utf-8",
+            )
+        if wanted == "csv":
+            header, rows = witnesses.as_rows(found, collated)
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
+            writer.writerow(header)
+            writer.writerows([[spreadsheet_safe(cell) for cell in row] for row in rows])
+            response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+            filename = f"{plan_slug}-{label}-collation.csv"
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
+        return Response(witnesses.as_data(provision, found, collated))

@@ -4,6 +4,7 @@ from django import template
 from django.utils.dateformat import format as format_date
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language_info
 
 from provisions import diffing, services
 from provisions.queries import MATCH_START, MATCH_STOP
@@ -120,3 +121,20 @@ def _month(plan) -> str:
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """'uk' -> 'Ukrainian' (the code itself when Django does not know it)."""
+    try:
+        return get_language_info(code)["name"]
+    except KeyError:
+        return code
+
+
+@register.filter
+def kind_name(kind: str) -> str:
+    """How a kind of disagreement between sources is named in a sentence."""
+    from provisions.witnesses import KIND_NAMES
+
+    return KIND_NAMES.get(kind, kind)

@@ -57,6 +57,38 @@ class Command(BaseCommand):
                 cursor.execute("ANALYZE " + ", ".join(map(connection.ops.quote_name, tables)))
         self.stdout.write(f"Added {plans} synthetic versions of {provisions} provisions each.")
 
+    def witnesses(self, provision: Provision) -> None:
+        """Eight readings of the first synthetic point, as eight sources might word it: the
+        same, re-cased, a number changed, a modal word changed, a clause added, one left out,
+        the halves swapped, and two in another language with a translation."""
+        text = provision.text
+        half = len(text) // 2
+        cut = text.rfind(" ", 0, half) + 1 or half
+        readings = [
+            ("en", text, ""),
+            ("en", text.upper(), ""),
+            ("en", text.replace("Ukraine", "Ukraine's 800,000-strong forces", 1), ""),
+            ("en", f"It is expected that {text[:1].lower()}{text[1:]}", ""),
+            ("en", f"{text} All sides will guarantee this.", ""),
+            ("en", text[:cut], ""),
+            ("uk", text[cut:] + " " + text[:cut], f"{text[cut:]} {text[:cut]}"),
+            ("uk", text.replace(" the ", " a "), text.replace(" the ", " a ")),
+        ]
+        sources = Source.objects.bulk_create(
+            Source(
+                url=f"https://{PREFIX}witness-{n}.example.org/", publisher=f"Synthetic witness {n}",
+                title=f"Synthetic full text {n}", published_on=datetime.date(2030, 1, 1),
+                language=language, coverage=Source.Coverage.FULL_TEXT,
+                reliability=Source.Reliability.PRESS,
+            )
+            for n, (language, _, _) in enumerate(readings)
+        )  # fmt: skip
+        Citation.objects.bulk_create(
+            Citation(source=source, provision=provision, locator="point 1", reading=reading,
+                     reading_language=language, reading_translation=translation)
+            for source, (language, reading, translation) in zip(sources, readings, strict=True)
+        )  # fmt: skip
+
     def build(self, plan_count: int, per_plan: int):
         texts = list(
             Provision.objects.exclude(plan__slug__startswith=PREFIX).values_list("text", flat=True)
@@ -131,6 +163,7 @@ class Command(BaseCommand):
             (principals(plan_id=plan.pk, party_id=party.pk) for plan in plans for party in parties),
             batch_size=5000,
         )  # fmt: skip
+        self.witnesses(rows[0])
         stances = itertools.cycle([s.value for s in Position.Stance])
         Position.objects.bulk_create(
             (
