@@ -38,7 +38,7 @@ from itertools import pairwise
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from provisions.diffing import _CHUNK, MODAL_WORDS, NEGATION_WORDS
+from provisions.diffing import _CHUNK, NEGATION_WORDS
 
 SAME, FORMAL, NEAR, VARIANT = "same", "formal", "near", "variant"
 NEAR_RATIO = 80  # rapidfuzz ratio (0-100) at or above which two differing words are variants
@@ -308,8 +308,21 @@ _NUMBER_WORDS = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"\w+")
-_MODALS = MODAL_WORDS - {"agrees", "agree", "commits", "commit", "undertakes", "undertake"}
+# the force of a commitment, as the modal words give it: a source that says "will" and one that
+# says "is expected to" disagree; "will" and "shall" (or "must") say the same thing
+BINDING, HEDGED = "binding", "hedged"
+MODAL_FORCE = {
+    "will": BINDING, "shall": BINDING, "must": BINDING, "undertakes": BINDING,
+    "undertake": BINDING, "commits": BINDING, "commit": BINDING,
+    "may": HEDGED, "might": HEDGED, "could": HEDGED, "can": HEDGED, "should": HEDGED,
+    "would": HEDGED, "expected": HEDGED, "expects": HEDGED, "expect": HEDGED,
+    "intends": HEDGED, "aims": HEDGED,
+}  # fmt: skip
 FLAG_KINDS = ("number", "modal", "negation", "party")
+# "without a valid reason", "including but not limited to", "not only … but": no denial of
+# what the point commits to
+_NEGATIONS = NEGATION_WORDS - {"without"}
+_IDIOMS = re.compile(r"\bnot (?:limited to|only|least)\b|\bnone the less\b|\bno later than\b")
 
 
 @dataclass(frozen=True)
@@ -343,8 +356,10 @@ def features(english: str) -> Features:
     }
     return Features(
         numbers=frozenset(numbers),
-        modals=frozenset(w for w in words if w in _MODALS),
-        negation=any(w in NEGATION_WORDS or w.endswith("n't") for w in words),
+        modals=frozenset(w for w in words if w in MODAL_FORCE),
+        negation=any(
+            w in _NEGATIONS or w.endswith("n't") for w in _IDIOMS.sub(" ", normal).split()
+        ),
         parties=frozenset(parties),
         words=normal,
     )
@@ -367,11 +382,13 @@ def substance(readings: dict[str, str]) -> list[Disagreement]:
     result = []
     for kind, value_of in (
         ("number", lambda f: f.numbers),
-        ("modal", lambda f: f.modals),
+        ("modal", lambda f: frozenset(MODAL_FORCE[w] for w in f.modals)),
         ("party", lambda f: f.parties),
     ):
         said = {rid: value_of(f) for rid, f in found.items() if value_of(f)}
         if _conflict(list(said.values())):
+            if kind == "modal":  # say it in the sources' words: "expected / will"
+                said = {rid: found[rid].modals for rid in said}
             result.append(Disagreement(kind, _grouped(said)))
     negated = {rid for rid, f in found.items() if f.negation}
     if negated and len(negated) < len(found):

@@ -147,8 +147,9 @@ def disagreements(witnesses: list[Witness]) -> Disagreements:
             continue
         aligned = collation.collate([collation.Witness(w.id, w.text) for w in members])
         for place in aligned.places:
-            if place.variant:
-                readings = [text.strip() or "(nothing)" for text, _ in place.groups()]
+            readings = [text.strip() for text, _ in place.groups()]
+            # an omission (a partial quotation) is no disagreement: every reading says something
+            if place.variant and all(readings):
                 wordings.append(" / ".join(readings))
     if wordings:
         found.items.append(

@@ -120,3 +120,10 @@ def test_point_numbers_and_cross_references_are_not_quantities():
 def test_parties_are_recognised_by_name_and_adjective():
     assert features("European fighter jets in Poland").parties == {"Europe", "Poland"}
     assert features("The US and the Russian Federation").parties == {"United States", "Russia"}
+
+
+def test_idioms_with_not_or_without_are_no_negation():
+    assert not features("including, but not limited to: roads").negation
+    assert not features("If Ukraine fires without a valid reason").negation
+    assert not features("no later than 100 days").negation
+    assert features("Ukraine will not join NATO").negation
