@@ -202,11 +202,16 @@ def _witness_context(request, provision) -> dict:
     where its sources disagree in substance."""
     found = witnesses.witnesses_of(provision)
     collated = witnesses.groups(found, request.GET.get("base", ""))
+    shown = [group for group in collated if len(group.witnesses) > 1]
     return {
-        "witness_groups": [group for group in collated if len(group.witnesses) > 1],
+        "witness_groups": shown,
         "all_witnesses": found,
         "disagreements": witnesses.disagreements(found),
-        "base_id": request.GET.get("base", ""),
+        # the picker shows the base the reader chose, else the one the first table uses
+        "base_id": next(
+            (w.id for w in found if w.id == request.GET.get("base")),
+            shown[0].result.base if shown else "",
+        ),
     }
 
 
