@@ -78,6 +78,8 @@ class Disagreements:
     """Where a point's sources disagree in substance."""
 
     items: list[tuple[str, str]] = field(default_factory=list)  # (kind, "600,000 / 800,000")
+    # witness id -> [(kind, what this witness says)], for the flags beside each witness
+    by_witness: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     @property
     def kinds(self) -> set[str]:
@@ -138,6 +140,9 @@ def disagreements(witnesses: list[Witness]) -> Disagreements:
         return found
     for item in collation.substance({w.id: w.english for w in sources if w.english}):
         found.items.append((item.kind, item.summary()))
+        for said, ids in item.values:
+            for wid in ids:
+                found.by_witness.setdefault(wid, []).append((item.kind, said))
     languages: dict[str, list[Witness]] = {}
     for witness in sources:
         languages.setdefault(witness.language, []).append(witness)

@@ -365,3 +365,20 @@ def test_home_and_plan_pages_show_the_28_points(dataset, client):
 def test_every_provision_page_of_the_dataset_renders(dataset, client):
     for provision in Provision.objects.select_related("plan"):
         assert client.get(provision.get_absolute_url()).status_code == 200, provision
+
+
+def test_known_disagreements_between_the_witnesses(dataset):
+    """The leaks of the 28-point plan differ where analysts said they do: fighter jets or
+    troops in Poland (point 9), "is expected to" or "will" (point 3)."""
+    from provisions import witnesses
+
+    found = witnesses.variants_by_provision()
+    point_9 = Provision.objects.get_by_natural_key(PLAN_28, "9")
+    wording = dict(found[point_9.pk].items)["wording"]
+    assert "troops" in wording and "fighter jets" in wording
+    point_3 = Provision.objects.get_by_natural_key(PLAN_28, "3")
+    modal = dict(found[point_3.pk].items)["modal"]
+    assert "expected" in modal and "will" in modal
+    # no number disagreement: every source of 20-point 4 says 800,000
+    point_4 = Provision.objects.get_by_natural_key("us-ukraine-20-2025-12", "4")
+    assert "number" not in found.get(point_4.pk, witnesses.Disagreements()).kinds

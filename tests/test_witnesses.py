@@ -7,7 +7,11 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from django.template.loader import render_to_string
+from django.test import RequestFactory
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from provisions import witnesses
@@ -182,3 +186,29 @@ def test_api_collation_refuses_what_it_does_not_take(api_client, point, params, 
 def test_api_collation_of_an_unknown_point_is_404(api_client, point):
     url = reverse("api:provision-collation", args=["plan-28", "99"])
     assert api_client.get(url).status_code == 404
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="<>&\"' ab/script=", max_size=40), min_size=2, max_size=4))
+def test_witness_text_is_always_escaped(texts):
+    found = [
+        witnesses.Witness(f"c{i}", f"<b>source {i}</b>", "en", text) for i, text in enumerate(texts)
+    ] + [witnesses.Witness("uk1", "<i>ua</i>", "uk", "<script>x</script>", "<script>y</script>")]
+    found.append(witnesses.Witness("uk2", "ua 2", "uk", "два", "two"))
+    html = render_to_string(
+        "provisions/_witnesses.html",
+        {
+            "request": RequestFactory().get("/plans/p/1/"),
+            "witness_groups": [g for g in witnesses.groups(found) if len(g.witnesses) > 1],
+            "all_witnesses": found,
+            "disagreements": witnesses.disagreements(found),
+            "base_id": "",
+        },
+    )
+    assert "<script>" not in html and "<b>source" not in html and "<i>ua" not in html
+
+
+def test_flags_beside_each_witness(client, point):
+    page = page_of(client, point)
+    assert 'class="flag flag--number">a number: 800,000</span>' in page
+    assert 'class="flag flag--modal">a modal word: may</span>' in page
