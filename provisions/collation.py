@@ -33,6 +33,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import pairwise
 
 from rapidfuzz import fuzz
@@ -102,6 +103,7 @@ def _key(chunk: str) -> str:
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 
 
+@lru_cache(maxsize=1 << 16)  # words and readings repeat across witnesses and points
 def _normal(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold()
     return _PUNCT.sub(" ", folded).strip()
@@ -298,6 +300,10 @@ PARTY_NAMES = {
     "united kingdom": "United Kingdom", "uk": "United Kingdom", "britain": "United Kingdom",
     "g8": "G8", "g7": "G7", "iaea": "IAEA", "turkey": "Turkey", "china": "China",
 }  # fmt: skip
+# one pass over the text for every name (longest first, so "united states" beats "us")
+_PARTY_PHRASES = re.compile(
+    r"(?<!\w)(" + "|".join(map(re.escape, sorted(PARTY_NAMES, key=len, reverse=True))) + r")(?!\w)"
+)
 _MULTIPLIERS = {
     "thousand": 1_000, "thousands": 1_000, "k": 1_000, "million": 1_000_000, "mn": 1_000_000,
     "m": 1_000_000, "billion": 1_000_000_000, "bn": 1_000_000_000, "trillion": 10**12,
@@ -349,11 +355,7 @@ def features(english: str) -> Features:
         numbers.add(shown + ("%" if percent else ""))
     words = [w.lower() for w in _WORD.findall(text)]
     normal = " ".join(words)
-    parties = {
-        name
-        for phrase, name in PARTY_NAMES.items()
-        if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", normal)
-    }
+    parties = {PARTY_NAMES[phrase] for phrase in _PARTY_PHRASES.findall(normal)}
     return Features(
         numbers=frozenset(numbers),
         modals=frozenset(w for w in words if w in MODAL_FORCE),

@@ -296,7 +296,9 @@ def _comparison_context(request, left: str, right: str) -> dict:
         "comparison": comparison,
         "rows": SimpleLazyObject(lambda: comparison.filtered(**form.filters())),
         "statuses": SimpleLazyObject(lambda: queries.comparison_statuses(comparison)),
-        "variants": SimpleLazyObject(witnesses.variants_by_provision),
+        "variants": SimpleLazyObject(
+            lambda: witnesses.variants_by_provision([left_plan, right_plan])
+        ),
         "form": form,
         "layout": form.chosen_layout,
         "plans": _picker_plans(left_plan, right_plan),

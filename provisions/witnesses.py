@@ -10,6 +10,7 @@ English of each (its own, or our translation of it).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -45,7 +46,7 @@ class Witness:
 
     @property
     def is_ours(self) -> bool:
-        return self.citation is None
+        return self.id == OURS
 
     @property
     def english(self) -> str:
@@ -163,9 +164,12 @@ def disagreements(witnesses: list[Witness]) -> Disagreements:
     return found
 
 
-def variants_by_provision() -> dict[int, Disagreements]:
-    """Every point whose sources disagree, with how: computed once per state of the data."""
-    key = f"variants:{caching.dataset_stamp()}"
+def variants_by_provision(plans=None) -> dict[int, Disagreements]:
+    """Every point whose sources disagree (of the versions `plans` only, when given), with how:
+    computed once per state of the data."""
+    chosen = sorted(plan.pk for plan in plans) if plans is not None else None
+    scope = "all" if chosen is None else ".".join(map(str, chosen))
+    key = f"variants:{caching.dataset_stamp()}:{scope}"
     found = cache.get(key)
     if found is None:
         found = {}
@@ -175,22 +179,44 @@ def variants_by_provision() -> dict[int, Disagreements]:
             .select_related("source")
             .order_by("source__published_on", "pk")
         )
-        by_provision: dict[int, list[Citation]] = {}
-        for citation in citations:
-            by_provision.setdefault(citation.provision_id, []).append(citation)
-        for provision_id, cited in by_provision.items():
-            if len(cited) < 2:
-                continue
-            witnesses = [
+        if chosen is not None:
+            citations = citations.filter(provision__plan__in=chosen)
+        by_provision: dict[int, list[Witness]] = {}
+        for c in citations.only(
+            "pk", "provision_id", "reading", "reading_language", "reading_translation",
+            "source__language", "source__code", "source__publisher",
+        ):  # fmt: skip
+            by_provision.setdefault(c.provision_id, []).append(
                 Witness(f"c{c.pk}", _label(c), c.reading_language or c.source.language,
-                        c.reading, c.reading_translation, c)
-                for c in cited
-            ]  # fmt: skip
-            result = disagreements(witnesses)
-            if result:
-                found[provision_id] = result
+                        c.reading, c.reading_translation)
+            )  # fmt: skip
+        found = _disagreements_of({pid: w for pid, w in by_provision.items() if len(w) > 1})
         cache.set(key, found, timeout=VARIANTS_TIMEOUT)
     return found
+
+
+def _disagreements_of(points: dict[int, list[Witness]]) -> dict[int, Disagreements]:
+    """Each point's disagreements, kept under a digest of its witnesses: an edit elsewhere
+    moves the dataset stamp on, but a point whose readings did not change is not collated
+    again."""
+    keys = {
+        pid: "variant-point:"
+        + hashlib.sha256(
+            repr([(w.id, w.label, w.language, w.text, w.translation) for w in found]).encode()
+        ).hexdigest()
+        for pid, found in points.items()
+    }
+    known = cache.get_many(list(keys.values()))
+    result, computed = {}, {}
+    for pid, found in points.items():
+        outcome = known.get(keys[pid])
+        if outcome is None:
+            outcome = computed[keys[pid]] = disagreements(found)
+        if outcome:
+            result[pid] = outcome
+    if computed:
+        cache.set_many(computed, timeout=VARIANTS_TIMEOUT)
+    return result
 
 
 # --- as data: JSON, TEI, CSV -----------------------------------------------------------------

@@ -671,7 +671,8 @@ class CompareView(JsonErrorsMixin, APIView):
             relation=data.get("relation", ""),
             changes_only=data.get("changes_only", False),
         )
-        context = {"notes": comparison.notes, "variants": witnesses.variants_by_provision()}
+        pair = [plans[data["left"]], plans[data["right"]]]
+        context = {"notes": comparison.notes, "variants": witnesses.variants_by_provision(pair)}
         return Response(
             {
                 "left": data["left"],
