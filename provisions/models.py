@@ -661,6 +661,15 @@ class Correspondence(Authored):
     def __str__(self):
         return f"{self.earlier} → {self.later} ({self.get_relation_display()})"
 
+    def save(self, *args, **kwargs):
+        # confirmed however it happens (review action, admin form, API): the machine's note
+        # must not go on saying "not yet reviewed" in public
+        unreviewed = "; not yet reviewed."
+        machine = self.note.startswith("Suggested by text similarity")
+        if self.status == self.Status.CONFIRMED and machine and self.note.endswith(unreviewed):
+            self.note = self.note.removesuffix(unreviewed) + "; confirmed on review."
+        super().save(*args, **kwargs)
+
     def natural_key(self):
         return (*self.earlier.natural_key(), *self.later.natural_key())
 

@@ -298,13 +298,19 @@ def assessment_add(
 SUGGEST_THRESHOLD = 0.5
 
 
-def _relation_for(score: float) -> str:
-    """A first guess from text similarity; an editor confirms or changes it."""
-    if score >= 0.95:
+def _relation_for(old: str, new: str, score: float) -> str:
+    """A first guess for an editor to confirm or change. "Unchanged" only for the same words:
+    a similar text with a changed number, modal word or negation is modified, however close
+    ("stay" / "will stay" scores 0.96)."""
+    runs = diffing.word_diff(old, new)
+    if all(run.op == diffing.EQUAL for run in runs):
         return Correspondence.Relation.UNCHANGED
-    if score >= 0.75:
-        return Correspondence.Relation.REWORDED
-    return Correspondence.Relation.MODIFIED
+    if diffing.diff_flags(runs) or score < 0.75:
+        return Correspondence.Relation.MODIFIED
+    return Correspondence.Relation.REWORDED
+
+
+SUGGESTED_NOTE = "Suggested by text similarity ({score:.2f}); not yet reviewed."
 
 
 @transaction.atomic
@@ -333,9 +339,9 @@ def correspondence_suggest(*, plan: Plan, user=None) -> list[Correspondence]:
         link = Correspondence(
             earlier_id=a.id,
             later_id=b.id,
-            relation=_relation_for(score),
+            relation=_relation_for(a.text, b.text, score),
             status=Correspondence.Status.SUGGESTED,
-            note=f"Suggested by text similarity ({score:.2f}); not yet reviewed.",
+            note=SUGGESTED_NOTE.format(score=score),
             author=user if user is not None and user.is_authenticated else None,
         )
         created.append(record_save(obj=link, user=user))

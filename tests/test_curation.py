@@ -161,8 +161,9 @@ def test_suggest_links_action_then_review_in_bulk(editor_client):
     )
     assert response.status_code == 302 and "status__exact=suggested" in response["Location"]
     links = Correspondence.objects.filter(status="suggested").order_by("earlier__number")
+    # a changed number is a modification, however similar the texts; the same words, unchanged
     assert [(link.relation, link.status) for link in links] == [
-        ("reworded", "suggested"),
+        ("modified", "suggested"),
         ("unchanged", "suggested"),
     ]
     review = reverse("admin:provisions_correspondence_changelist")
@@ -249,3 +250,40 @@ def test_provision_changelist_queries_do_not_grow(
         assert (
             editor_client.get(reverse("admin:provisions_provision_changelist")).status_code == 200
         )
+
+
+def test_a_confirmed_suggestion_no_longer_says_it_is_unreviewed(editor):
+    from provisions import services
+    from provisions.models import Correspondence
+
+    earlier_plan = PlanFactory()
+    later_plan = PlanFactory(based_on=earlier_plan)
+    ProvisionFactory(plan=earlier_plan, number=1, text="Ukraine will stay out of NATO.")
+    ProvisionFactory(plan=later_plan, number=1, text="Ukraine will stay out of NATO for now.")
+    (link,) = services.correspondence_suggest(plan=later_plan, user=editor)
+    assert link.note.endswith("not yet reviewed.")
+    services.suggestions_review(suggestions=[link], confirm=True, user=editor)
+    link = Correspondence.objects.get(pk=link.pk)
+    assert link.status == "confirmed"
+    assert link.note.startswith("Suggested by text similarity") and link.note.endswith(
+        "; confirmed on review."
+    )
+
+
+def test_similar_texts_with_a_changed_modal_are_not_suggested_as_unchanged(editor):
+    from provisions import services
+
+    earlier_plan = PlanFactory()
+    later_plan = PlanFactory(based_on=earlier_plan)
+    ProvisionFactory(
+        plan=earlier_plan,
+        number=1,
+        text="The parties stay within their current lines of control for the duration.",
+    )
+    ProvisionFactory(
+        plan=later_plan,
+        number=1,
+        text="The parties will stay within their current lines of control for the duration.",
+    )
+    (link,) = services.correspondence_suggest(plan=later_plan, user=editor)
+    assert link.relation == "modified"

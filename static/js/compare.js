@@ -1,4 +1,5 @@
-// Keyboard navigation on the comparison: j / k move to the next / previous changed row.
+// Keyboard navigation on the comparison: j / k move to the next / previous changed row, also
+// from a filter's select.
 // The page works without this script; it only adds the shortcut.
 (function () {
   "use strict";
@@ -18,8 +19,12 @@
   document.addEventListener("keydown", function (event) {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     var target = event.target;
-    if (target && /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) return;
     if (event.key !== "j" && event.key !== "k") return;
+    // typing goes into text fields; on a filter's select, j and k still mean next / previous
+    // change (a select would otherwise jump to an option starting with that letter and
+    // re-filter the rows); its options stay reachable with the arrow keys
+    if (target && /^(INPUT|TEXTAREA)$/.test(target.tagName)) return;
+    if (target && target.isContentEditable) return;
     var rows = changedRows();
     if (!rows.length) return;
     var index = currentIndex(rows);
