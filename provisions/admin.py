@@ -1,6 +1,7 @@
 """The curation interface. Every write with a rule goes through `services`; the admin only
 collects input, calls the service and reports the outcome."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -9,10 +10,11 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator, capfirst
 from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
-from provisions import releases, services
+from provisions import diffing, releases, services
 from provisions.forms import (
     CuratedForm,
     CuratedInlineFormSet,
@@ -35,12 +37,22 @@ from provisions.models import (
     Theme,
 )
 from provisions.positions import STANCE_SYMBOLS
+from provisions.templatetags.provisions import diff_runs
 
 
 class CuratedInline(admin.TabularInline):
     form = CuratedForm
     formset = CuratedInlineFormSet
     extra = 0
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # a tabular inline shows each field's name once, as a column heading; every input of
+        # every row needs its own accessible name too (screen readers, axe's label rule)
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None:
+            name = f"{capfirst(db_field.verbose_name)} ({capfirst(self.model._meta.verbose_name)})"
+            field.widget.attrs.setdefault("aria-label", name)
+        return field
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
@@ -193,7 +205,9 @@ class PlanAdmin(HistoryAdmin):
     list_filter = ["withdrawn", "status", "completeness", "numbered"]
     search_fields = ["slug", "title", "short_name", "summary"]
     autocomplete_fields = ["based_on"]
-    filter_horizontal = ["parties", "principal_parties"]
+    # a plain list of checkboxes (about twenty parties): readable by every screen reader, where
+    # the two-pane filter widget's icons fail the accessibility checks
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     prepopulated_fields = {"slug": ["short_name"]}
     date_hierarchy = "presented_on"
     inlines = [ProvisionInline, PlanCitationInline]
@@ -469,7 +483,17 @@ class ReviewActions:
 
 @admin.register(Assessment)
 class AssessmentAdmin(ReviewActions, HistoryAdmin):
-    list_display = ["provision", "tag", "status", "source", "author", "created_at"]
+    list_display = ["provision", "point_text", "tag", "rationale_start", "status", "source",
+                    "author", "created_at"]  # fmt: skip
+
+    @admin.display(description="The point's text")
+    def point_text(self, assessment):
+        return assessment.provision.text
+
+    @admin.display(description="Rationale")
+    def rationale_start(self, assessment):
+        return Truncator(assessment.rationale).words(40)
+
     list_filter = ["status", "tag", "provision__plan"]
     list_select_related = ["provision__plan", "tag", "source", "author"]
     search_fields = ["rationale", "provision__text"]
@@ -484,9 +508,16 @@ class CorrespondenceAdmin(ReviewActions, HistoryAdmin):
     selection (or open one to change its relation). Not editable in the list: a list row
     cannot carry the revision it was shown at, so it could overwrite a colleague's edit."""
 
-    list_display = ["earlier", "later", "relation", "status", "note", "author"]
+    list_display = ["earlier", "later", "texts", "relation", "status", "note", "author"]
     list_filter = ["status", "relation", "later__plan"]
     list_select_related = ["earlier__plan", "later__plan"]
+
+    @admin.display(description="The two texts (struck: only earlier; underlined: only later)")
+    def texts(self, link):
+        """What a reviewer must read to judge a match: both points' words, as one diff."""
+        runs = diffing.word_diff(link.earlier.text, link.later.text)
+        return format_html('<p class="diff">{}</p>', diff_runs(runs, "both"))
+
     search_fields = ["note", "earlier__text", "later__text"]
     autocomplete_fields = ["earlier", "later"]
     readonly_fields = ["author", "modified_by"]

@@ -354,6 +354,12 @@ class CuratedInlineFormSet(forms.BaseInlineFormSet):
     """Rows marked for deletion that others' work depends on are refused before anything is
     written, with the reason."""
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:  # a row's delete box, named for screen readers
+            name = str(form.instance) if form.instance.pk else f"new row {(index or 0) + 1}"
+            form.fields["DELETE"].widget.attrs["aria-label"] = f"Delete: {name}"
+
     def clean(self):
         super().clean()
         for form in self.deleted_forms:

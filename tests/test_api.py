@@ -293,8 +293,11 @@ def test_schema_and_docs_are_served(api_client):
     assert schema.status_code == 200
     paths = json.loads(schema.content)["paths"]
     assert "/api/compare/" in paths and "/api/plans/{plan_slug}/provisions/{label}/" in paths
-    docs = api_client.get(reverse("api:docs"))
+    docs = api_client.get(reverse("api:redoc"))
     assert docs.status_code == 200 and b"drf_spectacular_sidecar" in docs.content
+    # the old address of the documentation leads to it
+    moved = api_client.get(reverse("api:docs"))
+    assert moved.status_code == 301 and moved["Location"] == reverse("api:redoc")
 
 
 # --- conditional requests --------------------------------------------------------------------

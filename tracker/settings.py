@@ -285,8 +285,6 @@ SPECTACULAR_SETTINGS = {
         "PlanStatusEnum": "provisions.models.Plan.Status",
         "ReviewStatusEnum": "provisions.models.Assessment.Status",
     },
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
 

@@ -66,6 +66,14 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
+def dataset():
+    """The real dataset, loaded for the live server (tests using it need transaction=True)."""
+    from django.core.management import call_command
+
+    call_command("load_dataset", verbosity=0)
+
+
+@pytest.fixture
 def screenshot(page):
     """Save a screenshot at desktop and phone widths under screenshots/ (git-ignored)."""
     SCREENSHOTS.mkdir(exist_ok=True)

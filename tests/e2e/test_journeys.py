@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -15,11 +14,6 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PLAN_28 = "us-russia-28-2025-11"
 PLAN_20 = "us-ukraine-20-2025-12"
-
-
-@pytest.fixture
-def dataset():
-    call_command("load_dataset", verbosity=0)
 
 
 def test_comparison_journey(live_server, page, dataset, screenshot):

@@ -4,7 +4,6 @@ title that follows the pair compared, and keys that do what a keyboard user expe
 import re
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -12,11 +11,6 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PLAN_28 = "us-russia-28-2025-11"
 PLAN_20 = "us-ukraine-20-2025-12"
-
-
-@pytest.fixture
-def dataset():
-    call_command("load_dataset", verbosity=0)
 
 
 def test_after_back_the_comparison_controls_match_the_rows(live_server, page, dataset):
