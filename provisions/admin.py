@@ -10,8 +10,8 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.text import Truncator, capfirst
 from django.utils.http import urlencode
+from django.utils.text import Truncator, capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from provisions import diffing, releases, services
