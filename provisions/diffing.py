@@ -63,10 +63,24 @@ _NO_FLAGS: frozenset[str] = frozenset()
 _FLAG_SETS: dict[tuple[bool, bool, bool], frozenset[str]] = {}
 
 
+_WHOLE_NUMBER = re.compile(_NUMBER)
+_LEADING_DIGITS = re.compile(r"\d[\d,.]*")
+
+
+def is_quantity(token: str) -> bool:
+    """A quantity, amount or date analysts compare ("600,000", "50%", "$100 billion", "2026"),
+    not a cross-reference ("10a", "sub-points 10a–10d") or a single-digit count ("point 3")."""
+    if not _WHOLE_NUMBER.fullmatch(token):
+        return False
+    digits = _LEADING_DIGITS.search(token).group()
+    with_unit = token != digits  # a currency sign, a per cent sign or a unit
+    return with_unit or int(re.sub(r"\D", "", digits) or 0) >= 10
+
+
 def _flags(changed: list[str]) -> frozenset[str]:
     """What kind of change the words of one change run (both sides) make. Flag sets are
     shared: a diff makes many runs and most carry no flag."""
-    number = _DIGIT("".join(changed)) is not None
+    number = _DIGIT("".join(changed)) is not None and any(map(is_quantity, changed))
     words = set(map(str.lower, changed))
     if words.isdisjoint(_FLAG_WORDS):
         if not number:
@@ -95,6 +109,25 @@ class Run(NamedTuple):
     @property
     def text(self) -> str:
         return self.new if self.op == INSERT else self.old
+
+    def what_changed(self) -> list[tuple[str, str, str]]:
+        """Per flag, the words that carry it on each side: ("number", "600,000", "800,000"),
+        ("modal", "is expected", "will"). A side without such words is empty."""
+        changes = []
+        for flag, keep in (
+            (FLAG_NUMBER, is_quantity),
+            (FLAG_MODAL, lambda word: word.lower() in MODAL_WORDS),
+            (FLAG_NEGATION, lambda word: word.lower() in NEGATION_WORDS),
+        ):
+            if flag in self.flags:
+                old, new = (
+                    ", ".join(dict.fromkeys(key for key in map(str.rstrip, _CHUNK.findall(side))
+                                            if keep(key)))
+                    for side in (self.old, self.new)
+                )  # fmt: skip
+                if old != new:
+                    changes.append((flag, old, new))
+        return changes
 
 
 # For matching: each word, number or sign carries the whitespace after it, which halves the
@@ -136,7 +169,38 @@ def word_diff(old: str, new: str) -> list[Run]:
         carry = ""
     if change_from is not None:
         runs.append(_change(a, b, keys_a, keys_b, *change_from, len(a), len(b), last=True)[0])
+    return _semantic_cleanup(runs)
+
+
+MAX_ABSORBED_WORDS = 2
+
+
+def _semantic_cleanup(runs: list[Run]) -> list[Run]:
+    """Merge one or two equal words between two changes into one change, when the changes on
+    either side are longer (diff-match-patch's semantic clean-up, kept to small equalities): a
+    rewritten sentence reads as one replacement, not confetti around "and" and "the", while a
+    phrase both texts keep ("Ukraine's sovereignty is") stays visible."""
+    merged = True
+    while merged and len(runs) > 2:
+        merged = False
+        for i in range(1, len(runs) - 1):
+            before, equal, after = runs[i - 1], runs[i], runs[i + 1]
+            if equal.op != EQUAL or before.op == EQUAL or after.op == EQUAL:
+                continue
+            words = len(equal.old.split())
+            if words > MAX_ABSORBED_WORDS or words >= _size(before) or words >= _size(after):
+                continue
+            old = before.old + equal.old + after.old
+            new = before.new + equal.new + after.new
+            op = REPLACE if old and new else (DELETE if old else INSERT)
+            runs[i - 1 : i + 2] = [Run(op, old, new, before.flags | after.flags)]
+            merged = True
+            break
     return runs
+
+
+def _size(run: Run) -> int:
+    return max(len(run.old.split()), len(run.new.split()))
 
 
 def _change(a, b, keys_a, keys_b, i1, j1, i2, j2, *, last=False) -> tuple[Run, str]:
@@ -216,6 +280,14 @@ class Row:
     @property
     def changed(self) -> bool:
         return self.relation != UNCHANGED or any(run.op != EQUAL for run in self.runs)
+
+    @property
+    def key_changes(self) -> list[Run]:
+        """The flagged replacements of a row whose point is on both sides ("600,000 → 800,000"):
+        what the comparison's list of key changes names. A removed or new point is not one."""
+        if not (self.left and self.right):
+            return []
+        return [run for run in self.runs if run.flags and run.op == REPLACE]
 
     @property
     def key(self) -> str:

@@ -90,7 +90,15 @@ class CompareFilterForm(PlanFilterForm):
     RELATION_CHOICES = [("", "Any relation")] + [(r, r.capitalize()) for r in diffing.RELATIONS]
     LAYOUT_CHOICES = [("side", "Side by side"), ("inline", "Inline")]
 
+    FLAG_CHOICES = [
+        ("", "Any words"),
+        (diffing.FLAG_NUMBER, "A number changed"),
+        (diffing.FLAG_MODAL, "A modal word changed"),
+        (diffing.FLAG_NEGATION, "A negation changed"),
+    ]
+
     relation = forms.ChoiceField(label="Relation", required=False, choices=RELATION_CHOICES)
+    flag = forms.ChoiceField(label="Where", required=False, choices=FLAG_CHOICES)
     changes_only = forms.BooleanField(label="Changes only", required=False)
     layout = forms.ChoiceField(label="Layout", required=False, choices=LAYOUT_CHOICES)
     row = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)

@@ -192,6 +192,12 @@ class Comparison:
     notes: dict[str, list[str]] = field(default_factory=dict)  # row key -> link notes
     tags: dict[int, set[str]] = field(default_factory=dict)  # provision id -> tag slugs
 
+    @property
+    def key_rows(self) -> list[diffing.Row]:
+        """The rows with a point on both sides whose words change a number, a modal word or a
+        negation: the comparison's list of key changes."""
+        return [row for row in self.rows if row.key_changes]
+
     def filtered(
         self,
         *,
@@ -200,8 +206,11 @@ class Comparison:
         relation: str = "",
         changes_only: bool = False,
         row: str = "",
+        flag: str = "",
     ) -> list[diffing.Row]:
         rows = self.rows
+        if flag:
+            rows = [r for r in rows if flag in r.flags]
         if row:
             rows = [r for r in rows if r.key == row]
         if theme:

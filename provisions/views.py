@@ -320,7 +320,7 @@ def _picker_plans(*chosen: Plan | None):
     )
 
 
-FRAGMENT_VERSION = "compare-4"  # change with compare.html's markup
+FRAGMENT_VERSION = "compare-5"  # change with compare.html's markup
 
 
 @require_safe

@@ -404,3 +404,34 @@ def test_search_reads_the_stored_vector_and_parses_no_text_per_row(versions):
 def without_title(content: bytes) -> bytes:
     """An htmx swap's content after the title it carries for the tab."""
     return re.sub(rb"^\s*<title>[^<]*</title>", b"", content).lstrip()
+
+
+def test_key_changes_summary_links_and_the_flag_filter(client, api_client, versions):
+    CorrespondenceFactory(
+        earlier=versions["cap"],
+        later=Provision.objects.get(plan=versions["last"], number=7),
+        relation="modified",
+    )
+    url = compare_url(versions["first"], versions["last"])
+    html = client.get(url).content.decode()
+    # the key changes: one line per flagged row, the number named
+    key = html[
+        html.index('id="key-changes-heading"') : html.index(
+            "</section>", html.index('id="key-changes-heading"')
+        )
+    ]
+    assert "6 → 7" in key and "<del>600,000</del> → <ins>800,000</ins>" in key
+    # every count is a link to the rows it counts
+    assert f'href="{url}?flag=number"' in html and f'href="{url}?relation=removed"' in html
+    flagged = client.get(url, {"flag": "number"}).content.decode()
+    assert "Showing 1 of" in flagged
+    data = api_client.get(
+        reverse("api:compare"), {"left": "first", "right": "last", "flag": "number"}
+    ).json()
+    assert [row["key"] for row in data["rows"]] == ["6~7"]
+    assert (
+        api_client.get(
+            reverse("api:compare"), {"left": "first", "right": "last", "flag": "x"}
+        ).status_code
+        == 400
+    )

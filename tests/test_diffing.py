@@ -10,7 +10,7 @@ from django.utils.html import escape
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provisions.diffing import Link, Point, align, summarise, tokenise, word_diff
+from provisions.diffing import Link, Point, align, diff_flags, summarise, tokenise, word_diff
 
 # --- tokens and runs -----------------------------------------------------------------------
 
@@ -312,3 +312,32 @@ def test_the_pure_modules_import_nothing_from_django_or_the_project():
             name,
             imported,
         )
+
+
+def test_semantic_cleanup_merges_confetti_but_keeps_kept_phrases():
+    old = "Russia, Ukraine and Europe are to be bound by a comprehensive non-aggression pact."
+    new = "The agreement also serves as an unconditional and comprehensive non-aggression pact."
+    runs = word_diff(old, new)
+    # "and" alone between two rewritten stretches is not shown as kept
+    assert not any(run.op == "equal" and run.old.strip() == "and" for run in runs)
+    assert any(run.op == "equal" and "comprehensive non-aggression pact" in run.old for run in runs)
+    kept = word_diff(
+        "Ukraine's sovereignty is to be confirmed.",
+        "By signing, each signatory acknowledges it; Ukraine's sovereignty is reaffirmed.",
+    )
+    assert any(run.op == "equal" and "Ukraine's sovereignty is" in run.old for run in kept)
+
+
+def test_the_number_flag_ignores_cross_references_and_small_counts():
+    assert "number" not in diff_flags(
+        word_diff("sub-points 10a–10d apply", "sub-points 10a–10c apply")
+    )
+    assert "number" not in diff_flags(word_diff("see point 3", "see point 4"))
+    assert "number" in diff_flags(word_diff("600,000 troops", "800,000 troops"))
+    assert "number" in diff_flags(word_diff("within 100 days", "within 200 days"))
+    (run,) = [
+        r
+        for r in word_diff("capped at 600,000 personnel", "capped at 800,000 personnel")
+        if r.flags
+    ]
+    assert run.what_changed() == [("number", "600,000", "800,000")]

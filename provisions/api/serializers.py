@@ -360,6 +360,11 @@ class CompareParamsSerializer(serializers.Serializer):
     changes_only = serializers.BooleanField(
         required=False, default=False, help_text="Leave out rows where nothing changed."
     )
+    flag = serializers.ChoiceField(
+        choices=["number", "modal", "negation"],
+        required=False,
+        help_text="Only rows whose words change a quantity, a modal word or a negation.",
+    )
 
 
 class PointSerializer(serializers.Serializer):

@@ -670,6 +670,7 @@ class CompareView(JsonErrorsMixin, APIView):
             tag=data.get("tag", ""),
             relation=data.get("relation", ""),
             changes_only=data.get("changes_only", False),
+            flag=data.get("flag", ""),
         )
         pair = [plans[data["left"]], plans[data["right"]]]
         context = {"notes": comparison.notes, "variants": witnesses.variants_by_provision(pair)}
