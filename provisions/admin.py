@@ -32,6 +32,7 @@ from provisions.models import (
     Position,
     Provision,
     Release,
+    SearchTerm,
     Source,
     Tag,
     Theme,
@@ -602,3 +603,12 @@ class ReleaseAdmin(admin.ModelAdmin):
         obj.pk, obj._state.adding, obj._state.db = release.pk, False, release._state.db
         obj.published_at, obj.digest = release.published_at, release.digest
         transaction.on_commit(lambda: releases.write_files(release))
+
+
+@admin.register(SearchTerm)
+class SearchTermAdmin(admin.ModelAdmin):
+    """The everyday words search expands ("army" also finds "armed forces"): editors keep the
+    list; analysts read it."""
+
+    list_display = ["word", "finds"]
+    search_fields = ["word", "finds"]

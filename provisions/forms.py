@@ -146,6 +146,18 @@ class VersionPickerForm(forms.Form):
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200, strip=True)
     withdrawn = forms.BooleanField(label="Include withdrawn versions", required=False)
+    plan = forms.ChoiceField(label="Version", required=False)
+    theme = forms.ChoiceField(label="Theme", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].choices = [("", "Every version")] + [
+            (slug, name) for slug, name in Plan.objects.order_by("presented_on", "slug")
+            .values_list("slug", "short_name")
+        ]  # fmt: skip
+        self.fields["theme"].choices = [("", "Every theme")] + [
+            (t.slug, t.name) for t in queries.themes()
+        ]
 
 
 REFUSED_FILES = {importing.NOT_UTF8, importing.TOO_LARGE, importing.NUL_CHARACTER}

@@ -917,3 +917,29 @@ class Release(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("A release is never deleted: others may have cited it.")
+
+
+class SearchTerm(models.Model):
+    """An analyst's everyday word and the plan wordings it should find ("army" finds "armed
+    forces" and "troops"). Editors keep the list in the admin; search reads it."""
+
+    word = models.CharField(
+        max_length=60, unique=True, help_text="The word a reader types, in lower case, e.g. army."
+    )
+    finds = models.CharField(
+        max_length=300,
+        help_text="What it also finds, separated by commas, e.g. armed forces, troops.",
+    )
+
+    class Meta:
+        ordering = ["word"]
+
+    def __str__(self):
+        return f"{self.word} → {self.finds}"
+
+    def save(self, *args, **kwargs):
+        self.word = self.word.strip().lower()
+        super().save(*args, **kwargs)
+
+    def alternatives(self) -> list[str]:
+        return [term.strip() for term in self.finds.split(",") if term.strip()]

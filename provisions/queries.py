@@ -392,10 +392,38 @@ SCORE_COLUMNS = {
 
 
 @dataclass
+class ScoreColumn:
+    """One version's column: its comparison with its base or the baseline, earlier version on
+    the left (so a version older than the baseline is read forward: what became of it)."""
+
+    version: Plan
+    comparison: Comparison
+
+    @property
+    def left(self) -> Plan:
+        return self.comparison.left
+
+    @property
+    def right(self) -> Plan:
+        return self.comparison.right
+
+    @property
+    def forward(self) -> bool:
+        """The version is the earlier side (older than the baseline)."""
+        return self.version.pk == self.left.pk and self.left.pk != self.right.pk
+
+    @property
+    def linked(self) -> bool:
+        """Whether any link joins the two versions: without one, every point would count as
+        removed or added, which says nothing about the documents."""
+        return any(row.left and row.right for row in self.comparison.rows)
+
+
+@dataclass
 class Scorecard:
     themes: list[Theme]
-    columns: list[Comparison]  # one comparison per version of this page that has a base
-    cells: dict[tuple[str, int], dict[str, int]]  # (theme slug, right plan pk) -> counts
+    columns: list[ScoreColumn]  # one per version of this page that has a base
+    cells: dict[tuple[str, int], dict[str, int]]  # (theme slug, version pk) -> counts
     page: Page  # of the versions that have a base (or of all but the baseline)
 
     def cell(self, theme: str, plan_pk: int) -> dict[str, int]:
@@ -418,14 +446,19 @@ def scorecard(*, baseline: Plan | None = None, page_number=1) -> Scorecard:
     pairs = []
     for plan in plans:
         base = baseline or plan.based_on
-        if base is not None and base.pk != plan.pk:
-            pairs.append((base, plan))
+        if base is None or base.pk == plan.pk:
+            continue
+        # a version older than the baseline is compared forward, into the baseline
+        earlier_first = baseline is not None and plan.presented_on < baseline.presented_on
+        pairs.append(((plan, base) if earlier_first else (base, plan), plan))
     page = Paginator(pairs, SCORE_PAGE).get_page(page_number)
-    columns = comparisons(list(page.object_list)) if pairs else []
+    on_page = list(page.object_list)
+    compared = comparisons([pair for pair, _ in on_page]) if pairs else []
+    columns = [ScoreColumn(version, comparison) for (_, version), comparison in zip(on_page, compared, strict=True)]  # fmt: skip
     cells: dict[tuple[str, int], dict[str, int]] = {}
     for column in columns:
-        for theme, by_relation in column.summary["by_theme"].items():
-            cells[(theme, column.right.pk)] = {
+        for theme, by_relation in column.comparison.summary["by_theme"].items():
+            cells[(theme, column.version.pk)] = {
                 name: sum(by_relation[r] for r in relations)
                 for name, relations in SCORE_COLUMNS.items()
             }
@@ -566,7 +599,8 @@ class SearchResults:
 
 
 def _mark_words(text: str, words: list[str]) -> str:
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    longest_first = sorted(set(words), key=len, reverse=True)  # "armed forces" before "army"
+    pattern = re.compile("|".join(re.escape(w) for w in longest_first), re.IGNORECASE)
     return pattern.sub(lambda m: f"{MATCH_START}{m.group()}{MATCH_STOP}", text)
 
 
@@ -579,7 +613,9 @@ def _stored_vector() -> RawSQL:
     return RawSQL(column, [], output_field=SearchVectorField())
 
 
-def search(query: str, *, include_withdrawn: bool = False) -> SearchResults:
+def search(
+    query: str, *, include_withdrawn: bool = False, plan: str = "", theme: str = ""
+) -> SearchResults:
     """Provisions of every version matching `query`, best first (of withdrawn versions only
     when asked).
 
@@ -593,9 +629,22 @@ def search(query: str, *, include_withdrawn: bool = False) -> SearchResults:
     base = Provision.objects.select_related("plan")
     if not include_withdrawn:
         base = base.filter(plan__withdrawn=False)
+    if plan:
+        base = base.filter(plan__slug=plan)
+    if theme:
+        base = base.filter(themes__slug=theme)
+    terms = _search_terms()
+    alternatives = [_alternatives(word, terms) for word in words]
     if _connection_for(Provision).vendor == "postgresql":
         from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 
+        # each word, or any of its forms and everyday equivalents ("800000" or "800,000";
+        # "army" or "armed forces"), in websearch syntax: `a or "b c"` within a word's group
+        if any(len(forms) > 1 for forms in alternatives):
+            query = " ".join(
+                " or ".join(f'"{form}"' if " " in form else form for form in forms)
+                for forms in alternatives
+            )
         ts_query = SearchQuery(query, search_type="websearch", config="english")
         matches = base.alias(search_vector=_stored_vector()).filter(search_vector=ts_query)
         total = matches.count()
@@ -615,15 +664,39 @@ def search(query: str, *, include_withdrawn: bool = False) -> SearchResults:
         return SearchResults(query, hits, total)
 
     condition = Q()
-    for word in words:
-        condition &= Q(text__icontains=word) | Q(summary__icontains=word)
-    matches = base.filter(condition).order_by("plan__presented_on", "position")
+    for forms in alternatives:
+        either = Q()
+        for form in forms:
+            either |= Q(text__icontains=form) | Q(summary__icontains=form)
+        condition &= either
+    matches = base.filter(condition).distinct().order_by("plan__presented_on", "position")
     total = matches.count()
     hits = list(matches[:SEARCH_LIMIT])
+    marked = [form for forms in alternatives for form in forms]
     for hit in hits:
-        hit.headline = _mark_words(hit.text, words)
+        hit.headline = _mark_words(hit.text, marked)
         hit.rank = None
     return SearchResults(query, hits, total)
+
+
+def _search_terms() -> dict[str, list[str]]:
+    """The editors' list of everyday words and what they find (one query per search)."""
+    from provisions.models import SearchTerm
+
+    return {term.word: term.alternatives() for term in SearchTerm.objects.all()}
+
+
+def _alternatives(word: str, terms: dict[str, list[str]]) -> list[str]:
+    """A query word and what else it finds: a number with and without thousands separators
+    ("800000" and "800,000"), and the editors' equivalents ("army": "armed forces"...)."""
+    forms = [word]
+    digits = word.replace(",", "")
+    if digits.isdigit() and len(digits) >= 4:
+        for form in (digits, f"{int(digits):,}"):
+            if form not in forms:
+                forms.append(form)
+    forms += [term for term in terms.get(word.lower(), []) if term not in forms]
+    return forms
 
 
 # --- Dataset coverage ------------------------------------------------------------------------

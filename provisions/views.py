@@ -29,6 +29,7 @@ from django.views import defaults
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
+from rapidfuzz import fuzz
 
 from provisions import citing, diffing, positions, queries, releases, witnesses
 from provisions.api.renderers import QUOTING, spreadsheet_safe
@@ -62,8 +63,17 @@ def plan_list(request):
         "page": page,
         "include_withdrawn": include,
         "coverage": Coverage.objects.current(),
+        "featured": _featured_comparison(),
     }
     return render(request, "provisions/plan_list.html", context)
+
+
+def _featured_comparison() -> tuple[Plan, Plan] | None:
+    """The comparison most readers come for (settings.FEATURED_COMPARISON), when both versions
+    are on record."""
+    left, right = settings.FEATURED_COMPARISON
+    found = {p.slug: p for p in Plan.objects.filter(slug__in=[left, right], withdrawn=False)}
+    return (found[left], found[right]) if left in found and right in found else None
 
 
 def _include_withdrawn(request) -> bool:
@@ -87,6 +97,10 @@ def plan_detail(request, slug: str):
         "provisions": queries.provision_list(plan=plan, **form.filters()),
         "plan_citations": queries.plan_citations(plan=plan),
         "coverage": SimpleLazyObject(Coverage.objects.current),  # not read by an htmx swap
+        # the versions that revise this one: its comparisons forward
+        "successors": SimpleLazyObject(
+            lambda: list(plan.derived_plans.filter(withdrawn=False).order_by("presented_on"))
+        ),
     }
     return render_page(request, "provisions/plan_detail.html", "provision-list", context)
 
@@ -260,7 +274,14 @@ def reading_runs(provision, citation):
     language: it is then shown beside our translation, never diffed against English."""
     if not citation.reading_diffable:
         return None
+    # a reading worded quite differently from our restatement would diff into a block of
+    # struck and inserted words that says less than the two texts side by side
+    if fuzz.ratio(provision.text, citation.reading) < READING_DIFF_MIN_SIMILARITY:
+        return None
     return diffing.word_diff(provision.text, citation.reading)
+
+
+READING_DIFF_MIN_SIMILARITY = 60  # rapidfuzz ratio, 0-100
 
 
 @require_safe
@@ -421,7 +442,12 @@ def search(request):
         response["Retry-After"] = str(context["retry_after"])
         return response
     if query:
-        context["results"] = queries.search(query, include_withdrawn=include)
+        context["results"] = queries.search(
+            query,
+            include_withdrawn=include,
+            plan=form.cleaned_data.get("plan", "") if valid else "",
+            theme=form.cleaned_data.get("theme", "") if valid else "",
+        )
     return render_page(request, "provisions/search.html", "search-results", context)
 
 

@@ -361,8 +361,9 @@ def test_scorecard_and_search_query_counts_do_not_grow_with_the_data(
     # links (one round per version a chain reaches), assessments
     with django_assert_max_num_queries(8):  # the stamp is read once per request
         assert client.get(reverse("provisions:scorecard")).status_code == 200
-    # the dataset stamp (page cache), the count and the best matches (with their plans)
-    with django_assert_max_num_queries(3):
+    # the dataset stamp (page cache), the count and the best matches (with their plans); the
+    # version and theme choices; the editors' search terms
+    with django_assert_max_num_queries(6):
         assert client.get(reverse("provisions:search"), {"q": "troops"}).status_code == 200
 
 
@@ -393,7 +394,9 @@ def test_search_reads_the_stored_vector_and_parses_no_text_per_row(versions):
     with CaptureQueriesContext(connection) as captured:
         results = queries.search("armed forces")
     assert results.total >= 1
-    for query in captured.captured_queries:
+    provision_queries = [q for q in captured.captured_queries if "provisions_provision" in q["sql"]]
+    assert provision_queries  # (the editors' search terms are read too)
+    for query in provision_queries:
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN " + query["sql"])
             plan = "\n".join(row[0] for row in cursor.fetchall())
@@ -435,3 +438,47 @@ def test_key_changes_summary_links_and_the_flag_filter(client, api_client, versi
         ).status_code
         == 400
     )
+
+
+def test_scorecard_reads_older_versions_forward_and_says_when_nothing_links_them(client):
+    theme = ThemeFactory(slug="security", name="Security")
+    old = PlanFactory(slug="old", short_name="Old plan", presented_on=date(2025, 1, 1))
+    unlinked = PlanFactory(
+        slug="unlinked", short_name="Unlinked plan", presented_on=date(2025, 2, 1)
+    )
+    base = PlanFactory(
+        slug="base", short_name="Base plan", presented_on=date(2025, 3, 1), based_on=old
+    )
+    kept = ProvisionFactory(plan=old, number=1, text="Forces at 600,000.")
+    later = ProvisionFactory(plan=base, number=1, text="Forces at 800,000.")
+    for p in (kept, later, ProvisionFactory(plan=unlinked, number=1)):
+        p.themes.add(theme)
+    CorrespondenceFactory(earlier=kept, later=later, relation="modified")
+    html = client.get(reverse("provisions:scorecard"), {"baseline": "base"}).content.decode()
+    assert "= kept" in html and "~ modified" in html  # the legend, in words and symbols
+    assert "into Base plan" in html  # the older version is read forward
+    assert 'aria-label="Security, Old plan: 0 kept, 1 modified, 0 removed, 0 added"' in html
+    assert "no links" in html  # the unlinked version: no counts that would read as "removed"
+
+
+def test_search_finds_numbers_in_either_form_and_everyday_words(client, costly_rate_unlimited):
+    from provisions.models import SearchTerm
+
+    plan = PlanFactory(slug="plan-a", short_name="Plan A")
+    other = PlanFactory(slug="plan-b", short_name="Plan B")
+    theme = ThemeFactory(slug="armed-forces", name="Armed forces")
+    capped = ProvisionFactory(
+        plan=plan, number=6, text="The Armed Forces of Ukraine are capped at 600,000."
+    )
+    capped.themes.add(theme)
+    ProvisionFactory(plan=other, number=4, text="Ukraine's army stays at 800,000 in peacetime.")
+    SearchTerm.objects.update_or_create(word="army", defaults={"finds": "armed forces, troops"})
+    url = reverse("provisions:search")
+    assert "Plan B, point 4" in client.get(url, {"q": "800000"}).content.decode()
+    assert "Plan A, point 6" in client.get(url, {"q": "600,000"}).content.decode()
+    found = client.get(url, {"q": "army"}).content.decode()
+    assert "Plan A, point 6" in found and "Plan B, point 4" in found
+    only_a = client.get(url, {"q": "army", "plan": "plan-a"}).content.decode()
+    assert "Plan A, point 6" in only_a and "Plan B, point 4" not in only_a
+    by_theme = client.get(url, {"q": "army", "theme": "armed-forces"}).content.decode()
+    assert "Plan A, point 6" in by_theme and "Plan B, point 4" not in by_theme

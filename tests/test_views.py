@@ -118,8 +118,8 @@ def test_plan_page_query_count_does_not_grow_with_the_data(
     for provision in plan.provisions.all():
         AssessmentFactory(provision=provision)
     # dataset stamp (page cache); plan, parties, theme and tag choices, provisions, their
-    # themes, tags, plan-level sources; the coverage statement
-    with django_assert_max_num_queries(10):
+    # themes, tags, plan-level sources; the coverage statement; the versions that revise it
+    with django_assert_max_num_queries(11):
         assert client.get(plan.get_absolute_url()).status_code == 200
 
 
@@ -146,8 +146,8 @@ def test_home_query_count_does_not_grow_with_the_data(
         previous = make_plan(count=2, based_on=previous)
     # count, the page's ids, its plans with counts, parties; for "changed since": dataset
     # stamp, provisions, themes, links, assessments; lineage origins and their plans; the
-    # coverage statement
-    with django_assert_max_num_queries(12):
+    # coverage statement; the featured comparison's two versions
+    with django_assert_max_num_queries(13):
         assert client.get(reverse("provisions:plan-list")).status_code == 200
 
 

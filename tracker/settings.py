@@ -143,6 +143,8 @@ USE_TZ = True
 EXPORT_DIR = Path(os.environ.get("EXPORT_DIR") or BASE_DIR / "var" / "export")
 # where each release's downloads and read-only database are written once (provisions.releases)
 RELEASE_DIR = Path(os.environ.get("RELEASE_DIR") or BASE_DIR / "var" / "releases")
+# the comparison the home page opens with: the one most readers come for
+FEATURED_COMPARISON = ("us-russia-28-2025-11", "us-ukraine-20-2025-12")
 # the public address of the site (e.g. https://tracker.example.org), named in each release's
 # data package and its citation; without it they name the release by its path
 SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")

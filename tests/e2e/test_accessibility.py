@@ -59,7 +59,8 @@ def admin_screens() -> list[str]:
              for model in (Plan, Provision, Source, Citation, Assessment, Correspondence, Position)}  # fmt: skip
     screens = ["/admin/", "/admin/provisions/plan/import/", "/admin/provisions/release/add/",
                "/admin/provisions/correspondence/?status__exact=suggested",
-               "/admin/provisions/assessment/?status__exact=suggested"]  # fmt: skip
+               "/admin/provisions/assessment/?status__exact=suggested",
+               "/admin/provisions/searchterm/", "/admin/provisions/searchterm/add/"]  # fmt: skip
     for model, pk in first.items():
         name = model._meta.model_name
         screens += [
