@@ -454,7 +454,10 @@ def scorecard(*, baseline: Plan | None = None, page_number=1) -> Scorecard:
     page = Paginator(pairs, SCORE_PAGE).get_page(page_number)
     on_page = list(page.object_list)
     compared = comparisons([pair for pair, _ in on_page]) if pairs else []
-    columns = [ScoreColumn(version, comparison) for (_, version), comparison in zip(on_page, compared, strict=True)]  # fmt: skip
+    columns = [
+        ScoreColumn(version, comparison)
+        for (_, version), comparison in zip(on_page, compared, strict=True)
+    ]
     cells: dict[tuple[str, int], dict[str, int]] = {}
     for column in columns:
         for theme, by_relation in column.comparison.summary["by_theme"].items():
