@@ -341,7 +341,7 @@ def _picker_plans(*chosen: Plan | None):
     )
 
 
-FRAGMENT_VERSION = "compare-5"  # change with compare.html's markup
+FRAGMENT_VERSION = "compare-6"  # change with compare.html's markup
 
 
 @require_safe
