@@ -20,11 +20,13 @@ from provisions.models import Assessment, Citation, Correspondence, Plan, Provis
 pytestmark = pytest.mark.django_db
 
 PLAN_28 = "us-russia-28-2025-11"
+# a release is a frozen copy of the dataset, and the search terms are the site's settings
+NOT_DATASET = {apps.get_model("provisions", "Release"), apps.get_model("provisions", "SearchTerm")}
 DATASET_MODELS = [
     f"provisions.{model.__name__}"
     for model in apps.get_app_config("provisions").get_models()
-    if not model.__name__.startswith("Historical") and model.__name__ != "Release"
-]  # a release is a frozen copy of these, not a part of them
+    if not model.__name__.startswith("Historical") and model not in NOT_DATASET
+]
 
 
 @pytest.fixture(scope="module")

@@ -265,7 +265,9 @@ def markup_problems(body: str) -> list[str]:
             value = value or ""
             if name.startswith("on"):
                 problems.append(f"<{tag} {name}=…> event handler")
-            if name.startswith(("hx-", "data-hx-")) and (
+            # the templates' own hx-history="false" (Back refetches the page; harmless anywhere)
+            own = name == "hx-history" and value == "false"
+            if name.startswith(("hx-", "data-hx-")) and not own and (
                 tag not in HTMX_ELEMENTS or name.startswith(("hx-on", "data-hx-on"))
             ):
                 problems.append(f"<{tag} {name}> htmx attribute")
