@@ -267,8 +267,10 @@ def markup_problems(body: str) -> list[str]:
                 problems.append(f"<{tag} {name}=…> event handler")
             # the templates' own hx-history="false" (Back refetches the page; harmless anywhere)
             own = name == "hx-history" and value == "false"
-            if name.startswith(("hx-", "data-hx-")) and not own and (
-                tag not in HTMX_ELEMENTS or name.startswith(("hx-on", "data-hx-on"))
+            if (
+                name.startswith(("hx-", "data-hx-"))
+                and not own
+                and (tag not in HTMX_ELEMENTS or name.startswith(("hx-on", "data-hx-on")))
             ):
                 problems.append(f"<{tag} {name}> htmx attribute")
             if name in URL_ATTRIBUTES and _scheme_of(value).startswith(BAD_SCHEMES):
