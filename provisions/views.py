@@ -293,6 +293,8 @@ def compare_pick(request):
         return render(request, "provisions/compare_pick.html", {"picker": picker}, status=status)
     left, right = picker.cleaned_data["left"], picker.cleaned_data["right"]
     rest = {k: v for k, v in request.GET.items() if k not in ("left", "right") and v}
+    if (release := getattr(request, "release", None)) is not None:
+        rest["release"] = release.number  # still reading that release
     url = reverse("provisions:compare", args=[left.slug, right.slug])
     if rest:
         url = f"{url}?{urlencode(rest)}"

@@ -440,3 +440,15 @@ def test_search_reads_a_release_on_every_database(
     assert "Point 2 holds 600,000 troops." in json.dumps(found)
     now = api_client.get(reverse("api:provision-list"), {"q": "troops"}).json()
     assert "Point 2 holds 600,000 troops." not in json.dumps(now)
+
+
+def test_filters_on_a_release_page_stay_on_the_release(client, released):
+    page = client.get(
+        reverse("provisions:compare", args=["first-plan", "later-plan"]), {"release": 1}
+    )
+    assert '<input type="hidden" name="release" value="1">' in page.content.decode()
+    picked = client.get(
+        reverse("provisions:compare-pick"),
+        {"left": "first-plan", "right": "later-plan", "release": 1, "theme": ""},
+    )
+    assert picked.status_code == 302 and picked["Location"].endswith("?release=1")
