@@ -11,6 +11,7 @@ from provisions import services
 from provisions.models import Assessment, Citation, Correspondence, Plan, Provision, Source
 from tests.factories import (
     AssessmentFactory,
+    CorrespondenceFactory,
     PlanFactory,
     ProvisionFactory,
     SourceFactory,
@@ -287,3 +288,20 @@ def test_similar_texts_with_a_changed_modal_are_not_suggested_as_unchanged(edito
     )
     (link,) = services.correspondence_suggest(plan=later_plan, user=editor)
     assert link.relation == "modified"
+
+
+def test_review_lists_show_what_a_reviewer_must_read(editor_client):
+    earlier = ProvisionFactory(text="Forces limited to 600,000.")
+    later = ProvisionFactory(
+        plan=PlanFactory(based_on=earlier.plan), text="Forces limited to 800,000."
+    )
+    CorrespondenceFactory(earlier=earlier, later=later, status="suggested", relation="modified")
+    links = editor_client.get(
+        reverse("admin:provisions_correspondence_changelist"), {"status__exact": "suggested"}
+    ).content.decode()
+    assert "<del" in links and "600,000" in links and "<ins" in links and "800,000" in links
+    AssessmentFactory(provision=later, status="suggested", rationale="Carried over from 600,000.")
+    tags = editor_client.get(
+        reverse("admin:provisions_assessment_changelist"), {"status__exact": "suggested"}
+    ).content.decode()
+    assert "Forces limited to 800,000." in tags and "Carried over from 600,000." in tags
