@@ -11,6 +11,7 @@ import re
 from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from typing import NamedTuple
 
 from rapidfuzz.distance import Indel
@@ -493,3 +494,120 @@ def summarise(rows: Iterable[Row]) -> dict:
             for flag in (FLAG_NUMBER, FLAG_MODAL, FLAG_NEGATION)
         },
     }
+
+
+# --- Where each phrase was first written -------------------------------------------------------
+
+# Words too common to say where a phrase came from: matched alone they are coincidence.
+FUNCTION_WORDS = frozenset(
+    {
+        "a", "an", "and", "are", "as", "at", "be", "been", "by", "for", "from", "has", "have",
+        "in", "into", "is", "it", "its", "of", "on", "or", "that", "the", "their", "this", "to",
+        "was", "were", "which", "with",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A stretch of a text with the earlier text that first had it (None: first written in this
+    text) and the texts on its line of descent that had left it out (it was dropped there and
+    later restored)."""
+
+    text: str
+    origin: object = None
+    dropped_in: tuple = ()
+
+
+def _phrase_keys(text: str) -> tuple[list[str], list[str]]:
+    chunks = _CHUNK.findall(text)
+    return chunks, [chunk.rstrip().lower() for chunk in chunks]
+
+
+def _says_something(keys: Sequence[str]) -> bool:
+    """A matched stretch tells where it came from if it holds a word that is not a function
+    word, or a number (a lone "at", "the" or comma matches by coincidence)."""
+    return any(key not in FUNCTION_WORDS and any(map(str.isalnum, key)) for key in keys)
+
+
+def _contains(keys: Sequence[str], part: Sequence[str]) -> bool:
+    width = len(part)
+    return any(list(keys[i : i + width]) == list(part) for i in range(len(keys) - width + 1))
+
+
+def trace_phrases(
+    text: str,
+    earlier: Sequence[tuple[object, str]],
+    lines: dict | None = None,
+) -> list[Phrase]:
+    """Each phrase of `text` with the first of the `earlier` texts (oldest first, each with a
+    key) that already had it, WikiWho-style: a phrase belongs to the oldest text that has the
+    same words in a row (case aside, anywhere in it: a phrase may have moved), where the
+    stretch says something (see `_says_something`). `lines` maps an earlier key to the keys of
+    the texts descended from it on the way to `text`, oldest first: a phrase one of those lacks
+    was dropped there and restored. Joining the phrases gives `text` back exactly."""
+    chunks, keys = _phrase_keys(text)
+    origin: list[object] = [None] * len(chunks)
+    texts = {}
+    for key, other in earlier:
+        texts[key] = other_keys = _phrase_keys(other)[1]
+        for start, size in _shared_stretches(keys, other_keys, origin):
+            origin[start : start + size] = [key] * size
+    _glue(origin, keys)
+    phrases: list[Phrase] = []
+    start = 0
+    for i in range(1, len(chunks) + 1):
+        if i == len(chunks) or origin[i] != origin[start]:
+            source = origin[start]
+            dropped = ()
+            part = [k for k in keys[start:i] if k]
+            if source is not None and lines and _says_something(part):
+                dropped = tuple(
+                    key for key in lines.get(source, ()) if not _contains(texts[key], part)
+                )
+            phrases.append(Phrase("".join(chunks[start:i]), source, dropped))
+            start = i
+    return phrases
+
+
+def _shared_stretches(keys, other_keys, origin) -> list[tuple[int, int]]:
+    """The stretches of `keys` not yet attributed that `other_keys` also has, longest first
+    (difflib's longest match, tried again either side of each one found)."""
+    matcher = SequenceMatcher(None, keys, other_keys, autojunk=False)
+    todo, found = [], []
+    i = 0
+    while i < len(keys):  # the unattributed regions
+        if origin[i] is None:
+            j = i
+            while j < len(keys) and origin[j] is None:
+                j += 1
+            todo.append((i, j))
+            i = j
+        else:
+            i += 1
+    while todo:
+        lo, hi = todo.pop()
+        start, _, size = matcher.find_longest_match(lo, hi, 0, len(other_keys))
+        if not size:
+            continue
+        if _says_something(keys[start : start + size]):
+            found.append((start, size))
+        todo += [(lo, start), (start + size, hi)]
+    return found
+
+
+def _glue(origin: list, keys: Sequence[str]) -> None:
+    """A stretch left unmatched that says nothing by itself ("at a", a comma) between two
+    stretches of the same origin belongs to that origin: the phrase reads whole."""
+    i = 0
+    while i < len(origin):
+        if origin[i] is not None:
+            i += 1
+            continue
+        j = i
+        while j < len(origin) and origin[j] is None:
+            j += 1
+        between_same = i > 0 and j < len(origin) and origin[i - 1] == origin[j]
+        if between_same and not _says_something(keys[i:j]):
+            origin[i:j] = [origin[j]] * (j - i)
+        i = j

@@ -2,6 +2,10 @@
 the form and the filter is not applied; it never causes an error page. The curation forms: the
 guarded model form every admin page uses, the import and the bulk-tagging forms."""
 
+import calendar
+import datetime
+import re
+
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import slug_re
@@ -88,7 +92,7 @@ class BoardForm(forms.Form):
 
 class CompareFilterForm(PlanFilterForm):
     RELATION_CHOICES = [("", "Any relation")] + [(r, r.capitalize()) for r in diffing.RELATIONS]
-    LAYOUT_CHOICES = [("side", "Side by side"), ("inline", "Inline")]
+    LAYOUT_CHOICES = [("side", "Side by side"), ("inline", "Inline"), ("origins", "Phrase origins")]
 
     FLAG_CHOICES = [
         ("", "Any words"),
@@ -385,3 +389,101 @@ class CuratedInlineFormSet(forms.BaseInlineFormSet):
         for form in self.deleted_forms:
             if form.instance.pk and (refusal := services.delete_refusal(form.instance)):
                 raise ValidationError(refusal.messages)
+
+
+class FlowForm(forms.Form):
+    """A lineage flow: its versions (`?v=` repeated, in the order read; two to six) and a
+    theme. Without versions, the `default` chain."""
+
+    MAX_VERSIONS = 6
+
+    theme = forms.ChoiceField(label="Theme", required=False)
+
+    def __init__(self, data=None, *, default=(), **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["theme"].choices = [("", "All themes")] + [
+            (t.slug, t.name) for t in queries.themes()
+        ]
+        asked = [slug.strip() for slug in data.getlist("v") if slug.strip()] if data else []
+        self.slugs = asked or [plan.slug for plan in default]
+        self.default = list(default)
+
+    def clean(self):
+        cleaned = super().clean()
+        slugs = self.slugs
+        if len(slugs) < 2:
+            raise ValidationError("Pick at least two versions.")
+        if len(slugs) > self.MAX_VERSIONS:
+            raise ValidationError(f"Pick at most {self.MAX_VERSIONS} versions.")
+        if len(set(slugs)) != len(slugs):
+            raise ValidationError("Pick each version once.")
+        unknown = [slug for slug in slugs if not slug_re.match(slug)]
+        found = Plan.objects.in_bulk([s for s in slugs if s not in unknown], field_name="slug")
+        unknown += [slug for slug in slugs if slug not in found and slug not in unknown]
+        if unknown:
+            raise ValidationError(f"No version “{unknown[0][:80]}” on record.")
+        cleaned["plans"] = [found[slug] for slug in slugs]
+        return cleaned
+
+    @property
+    def chosen_theme(self) -> str:
+        return self.cleaned_data.get("theme", "") if self.is_valid() else ""
+
+    def picks(self) -> list[str]:
+        """The slugs the pickers show: the versions asked for, then empty pickers."""
+        return (self.slugs + [""] * self.MAX_VERSIONS)[: self.MAX_VERSIONS]
+
+
+class PeriodField(forms.Field):
+    """A day (YYYY-MM-DD) or a month (YYYY-MM): a month counts from its first day, or up to its
+    last when it ends a period (`end=True`), so that ?from=2025-11&to=2025-12 means Nov–Dec."""
+
+    PATTERN = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})(?:-(?P<day>\d{2}))?")
+
+    def __init__(self, *, end: bool = False, **kwargs):
+        self.end = end
+        widget = forms.TextInput(attrs={"placeholder": "YYYY-MM-DD", "size": 10})
+        super().__init__(required=False, widget=widget, **kwargs)
+
+    def to_python(self, value):
+        value = (value or "").strip()
+        if not value:
+            return None
+        match = self.PATTERN.fullmatch(value)
+        try:
+            if not match:
+                raise ValueError
+            year, month = int(match["year"]), int(match["month"])
+            if match["day"]:
+                return datetime.date(year, month, int(match["day"]))
+            if not self.end:
+                return datetime.date(year, month, 1)
+            return datetime.date(year, month, calendar.monthrange(year, month)[1])
+        except ValueError:
+            raise ValidationError(
+                "Enter a day as YYYY-MM-DD or a month as YYYY-MM.", code="invalid"
+            ) from None
+
+
+class TimelineForm(forms.Form):
+    """The timeline's period, ?from=…&to=… ("from" is a Python keyword: the fields are named
+    in __init__). Either may be left open; an invalid one is reported (the page answers 400)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from"] = PeriodField(label="From")
+        self.fields["to"] = PeriodField(label="To", end=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("from"), cleaned.get("to")
+        if start and end and start > end:
+            self.add_error("to", "Choose a date on or after the “from” date.")
+        return cleaned
+
+    def period(self) -> dict:
+        """The valid bounds as keyword arguments of timeline.timeline (a bad one is left open)."""
+        if not self.is_bound:
+            return {"start": None, "end": None}
+        self.is_valid()  # cleaned_data then holds the fields that are valid
+        return {"start": self.cleaned_data.get("from"), "end": self.cleaned_data.get("to")}

@@ -31,14 +31,27 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 from rapidfuzz import fuzz
 
-from provisions import citing, diffing, positions, queries, releases, witnesses
+from provisions import (
+    citing,
+    diffing,
+    flows,
+    origins,
+    pictures,
+    positions,
+    queries,
+    releases,
+    witnesses,
+)
+from provisions import timeline as timelines
 from provisions.api.renderers import QUOTING, spreadsheet_safe
 from provisions.api.throttling import costly_refusal
 from provisions.forms import (
     BoardForm,
     CompareFilterForm,
+    FlowForm,
     PlanFilterForm,
     SearchForm,
+    TimelineForm,
     VariantsForm,
     VersionPickerForm,
 )
@@ -64,6 +77,7 @@ def plan_list(request):
         "include_withdrawn": include,
         "coverage": Coverage.objects.current(),
         "featured": _featured_comparison(),
+        "overview": timelines.overview(page.object_list),
     }
     return render(request, "provisions/plan_list.html", context)
 
@@ -189,12 +203,16 @@ def provision_detail(request, slug: str, label: str):
     for entry in lineage:
         entry.runs = diff_against(baseline, entry.provision)
     stances, statuses = positions.provision_timeline(provision)
+    # phrase origins and the lineage graph, from one reading of the lineage's links
+    traced, links = origins.trace([provision.pk]) if lineage else ({}, [])
     context = {
         "provision": provision,
         "positions": stances,
         "statuses": statuses,
         "status_now": statuses[-1][1] if statuses else None,
         "lineage": lineage,
+        "point_graph": flows.point_graph(provision, lineage, links),
+        "origins": traced.get(provision.pk),
         "baseline": baseline,
         "history": queries.provision_history(provision),
         "readings": [
@@ -313,7 +331,7 @@ def _comparison_context(request, left: str, right: str) -> dict:
     stamp = queries.dataset_stamp()
     comparison = SimpleLazyObject(lambda: queries.comparison(left_plan, right_plan, stamp=stamp))
     query = urlencode(sorted(request.GET.items()))
-    return {
+    context = {
         "left": left_plan,
         "right": right_plan,
         "comparison": comparison,
@@ -324,10 +342,15 @@ def _comparison_context(request, left: str, right: str) -> dict:
         ),
         "form": form,
         "layout": form.chosen_layout,
+        # "phrase origins": where each phrase of the right-hand points was first written
+        "origins": SimpleLazyObject(
+            lambda: origins.phrase_origins([p.id for row in context["rows"] for p in row.right])
+        ),
         "plans": _picker_plans(left_plan, right_plan),
         "fragment_key": f"{FRAGMENT_VERSION}:{stamp}:{left_plan.pk}:{right_plan.pk}:{query}",
         "pickers_key": f"{FRAGMENT_VERSION}:{stamp}:{left_plan.pk}:{right_plan.pk}",
     }
+    return context
 
 
 def _picker_plans(*chosen: Plan | None):
@@ -343,7 +366,7 @@ def _picker_plans(*chosen: Plan | None):
     )
 
 
-FRAGMENT_VERSION = "compare-6"  # change with compare.html's markup
+FRAGMENT_VERSION = "compare-7"  # change with compare.html's markup
 
 
 @require_safe
@@ -426,6 +449,82 @@ def _export_records(context, rows):
             "\n".join(p.text for p in row.right),
             " / ".join(notes.get(row.key, ())),
         ]
+
+
+# --- Pictures ---------------------------------------------------------------------------------
+
+
+@require_safe
+def compare_flow(request, left: str, right: str, fmt: str = ""):
+    """The lineage flow of two versions: the comparison's rows as bands."""
+    plans = [get_object_or_404(Plan, slug=left), get_object_or_404(Plan, slug=right)]
+    form = FlowForm(request.GET, default=plans)
+    form.slugs = [plan.slug for plan in plans]  # the URL names the versions
+    name = f"flow-{left}--{right}"
+    return _flow_response(request, form, name=name, fmt=fmt, chain=False)
+
+
+@require_safe
+def flow(request, fmt: str = ""):
+    """The lineage flow of a chain of versions (`?v=` repeated), by default the featured
+    comparison's chain."""
+    form = FlowForm(request.GET, default=_featured_chain())
+    name = "flow-" + "--".join(form.slugs)[:200]
+    return _flow_response(request, form, name=name, fmt=fmt, chain=True)
+
+
+def _flow_response(request, form, *, name: str, fmt: str, chain: bool):
+    valid = form.is_valid()
+    picture = flows.flow(form.cleaned_data["plans"], theme=form.chosen_theme) if valid else None
+    if fmt:
+        if picture is None:
+            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+        return _picture(request, "provisions/_flow.svg", {"flow": picture}, name=name, fmt=fmt)
+    query = urlencode(
+        [(k, value) for k, values in request.GET.lists() for value in values if value]
+    )
+    context = {
+        "form": form,
+        "flow": picture,
+        "chain": chain,
+        "plans": _picker_plans(*(picture.plans if picture else [])),
+        "query": query,
+    }
+    return render(request, "provisions/flow.html", context, status=200 if valid else 400)
+
+
+def _featured_chain() -> list[Plan]:
+    """The featured comparison's versions with those between them (following `based_on` back
+    from the later one), e.g. 28-point plan → 19-point framework → 20-point framework."""
+    pair = _featured_comparison()
+    if pair is None:
+        return []
+    first, plan = pair
+    chain = [plan]
+    while plan.based_on_id and plan.pk != first.pk and len(chain) < FlowForm.MAX_VERSIONS:
+        plan = plan.based_on
+        chain.append(plan)
+    return chain[::-1] if plan.pk == first.pk else [first, pair[1]]
+
+
+@require_safe
+def point_lineage_picture(request, slug: str, label: str, fmt: str):
+    """The lineage graph of one point, as a file."""
+    provision = queries.provision_detail(plan_slug=slug, label=label)
+    graph = flows.point_graph(provision, queries.provision_lineage(provision))
+    if graph is None:
+        raise Http404("This point is linked to no point of another version.")
+    name = f"lineage-{slug}-{label}"
+    return _picture(request, "provisions/_point_graph.svg", {"graph": graph}, name=name, fmt=fmt)
+
+
+def _picture(request, template: str, context: dict, *, name: str, fmt: str) -> HttpResponse:
+    """A picture as a file. Drawing a PNG takes a few hundred milliseconds of one core, so
+    anonymous readers share the stricter rate of the costly pages for it (a cached one is
+    served before this is reached)."""
+    if fmt == "png" and (wait := costly_refusal(request)) is not None:
+        return too_many_requests(request, wait)
+    return pictures.picture_response(template, context, name=name, fmt=fmt)
 
 
 @require_safe
@@ -617,3 +716,36 @@ def server_error(request):
         "<p>The error has been logged. Please try again in a moment.</p>",
         status=500,
     )
+
+
+# --- the negotiation timeline -----------------------------------------------------------------
+
+
+def _timeline_context(request) -> dict:
+    form = TimelineForm(request.GET or None)
+    period = form.period()
+    return {
+        "form": form,
+        "tl": timelines.timeline(**period),
+        "periods": timelines.quick_periods(**period),
+        "query": urlencode([(k, v) for k, v in request.GET.items() if k in form.fields and v]),
+    }
+
+
+@require_safe
+def timeline(request):
+    """Versions and stances on a time axis, a lane per party; ?from=&to= zoom in. An invalid
+    bound is reported on the page (400) and left open."""
+    context = _timeline_context(request)
+    context["coverage"] = Coverage.objects.current()
+    status = 400 if context["form"].errors else 200
+    return render(request, "provisions/timeline.html", context, status=status)
+
+
+@require_safe
+def timeline_picture(request, fmt: str):
+    """The timeline (the page's period) as an SVG or PNG file."""
+    context = _timeline_context(request)
+    if context["form"].errors:
+        return JsonResponse({"errors": context["form"].errors.get_json_data()}, status=400)
+    return _picture(request, "provisions/_timeline.svg", context, name="timeline", fmt=fmt)

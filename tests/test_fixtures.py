@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 
 from provisions import dataset as dataset_module
+from provisions import flows, origins, queries
 from provisions.corrections import apply_corrections, correction_paths
 from provisions.models import Assessment, Citation, Correspondence, Plan, Provision, Source
 
@@ -350,6 +351,30 @@ def test_the_20_point_troop_ceiling_is_800000_in_peacetime_linked_to_the_600000_
         earlier=Provision.objects.get_by_natural_key(PLAN_28, "6"), later=point_4
     )
     assert link.relation == "modified" and "800,000" in link.note
+
+
+def test_the_20_point_800000_was_first_written_in_the_e3_text(dataset):
+    """Phrase origins on the real lineage: the E3 counter-proposal, which answered the 28-point
+    plan beside the 19-point framework, is the first text with the 800,000 ceiling."""
+    point_4 = Provision.objects.get_by_natural_key("us-ukraine-20-2025-12", "4")
+    e3_6 = Provision.objects.get_by_natural_key("e3-reuters-2025-11", "6")
+    found = origins.phrase_origins([point_4.pk])[point_4.pk]
+    number = next(p for p in found.phrases if "800,000" in p.text)
+    assert number.origin == e3_6.pk
+    assert found.written[e3_6.pk].plan_name == "E3 counter-proposal"
+    assert "".join(p.text for p in found.phrases) == point_4.text
+
+
+def test_the_flow_from_28_to_20_draws_every_confirmed_row(dataset):
+    plans = [Plan.objects.get(slug=PLAN_28), Plan.objects.get(slug="us-ukraine-20-2025-12")]
+    picture = flows.flow(plans)
+    rows = queries.comparison(*plans).rows
+    left = {p.id for r in rows for p in r.left}
+    right = {p.id for r in rows for p in r.right}
+    assert len(picture.nodes) == len(left) + len(right)
+    linked = [r for r in rows if r.left and r.right]
+    assert len(picture.bands) == sum(len(r.left) * len(r.right) for r in linked)
+    assert any(b.style.label == "modified" for b in picture.bands)
 
 
 def test_home_and_plan_pages_show_the_28_points(dataset, client):

@@ -164,14 +164,16 @@ def test_provision_page_query_count_does_not_grow_with_the_data(
         CorrespondenceFactory(earlier=earlier, later=later)
         earlier = later
     # dataset stamp (page cache); provision, themes, sources, assessments, links, linked
-    # provisions, history; the parties' positions and the version's principal parties
+    # provisions, history; the parties' positions and the version's principal parties; the
+    # phrase origins and the lineage graph: the lineage's reach, its points, their versions'
+    # parties, its links
     for number in range(sources):
         party = PartyFactory()
         Position.objects.create(
             plan=provision.plan, provision=provision, party=party, stance="accepts",
             stated_on=datetime.date(2025, 12, 1 + number), source=SourceFactory(),
         )  # fmt: skip
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(14):
         assert client.get(provision.get_absolute_url()).status_code == 200
 
 

@@ -6,7 +6,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language_info
 
-from provisions import diffing, services
+from provisions import diffing, pictures, services
 from provisions.queries import MATCH_START, MATCH_STOP
 
 register = template.Library()
@@ -138,3 +138,68 @@ def kind_name(kind: str) -> str:
     from provisions.witnesses import KIND_NAMES
 
     return KIND_NAMES.get(kind, kind)
+
+
+@register.simple_tag
+def picture_font() -> str:
+    """The pictures' font list (an attribute: a style sheet would not travel with an SVG)."""
+    return pictures.FONT
+
+
+@register.simple_tag
+def relation_word(row) -> str:
+    """A flow row's relation as the pictures name it: its symbol and word ("~ modified", "−
+    dropped"), and "suggested" for a match nobody has reviewed."""
+    style = pictures.RELATION_STYLES[row.relation]
+    suggested = " (suggested, unreviewed)" if row.status == diffing.SUGGESTED else ""
+    return f"{style.symbol} {style.label}{suggested}"
+
+
+ORIGIN_TINTS = 6  # .origin-1 … .origin-6 in tracker.css, then again from the first
+
+
+@register.simple_tag
+def phrase_origins(found) -> str:
+    """A point's text with each phrase marked by the version that first had it: a numbered
+    key after the phrase (the legend's number, so it reads in greyscale and aloud), a tint per
+    version, and ↺ where the phrase had been dropped on the way and was restored."""
+    parts = []
+    for phrase in found.phrases:
+        if phrase.origin is None:
+            parts.append(format_html("{}", phrase.text))
+            continue
+        number = found.numbers[phrase.origin]
+        written = found.written[phrase.origin]
+        restored = ""
+        if phrase.dropped_in:
+            names = ", ".join(
+                f"{found.written[key].plan_name} {found.written[key].label}"
+                for key in phrase.dropped_in
+            )
+            restored = format_html(
+                '<span class="origin-restored" title="dropped in {names}, restored">↺'
+                '<span class="sr-only"> (dropped in {names}, restored)</span></span>',
+                names=names,
+            )
+        parts.append(
+            format_html(
+                '<span class="origin origin-{tint}" title="first written in {name}, point {label}'
+                ' ({date})">{text}<sup class="origin-key"><span class="sr-only">(first written'
+                ' in</span>{number}<span class="sr-only">: {name})</span></sup>{restored}</span>',
+                tint=origin_tint(number),
+                name=written.plan_name,
+                label=written.label,
+                date=format_date(written.presented_on, "j M Y"),
+                text=phrase.text.rstrip(),
+                number=number,
+                restored=restored,
+            )
+        )
+        if phrase.text != phrase.text.rstrip():
+            parts.append(" ")
+    return mark_safe("".join(parts))  # each part escaped by format_html
+
+
+@register.filter
+def origin_tint(number: int) -> int:
+    return (number - 1) % ORIGIN_TINTS + 1

@@ -64,7 +64,9 @@ def test_editor_imports_a_version_tags_a_point_and_the_public_sees_it(
     expect(page.locator(".messagelist")).to_contain_text("Tagged 1 provision")
 
     page.goto(live_server.url + reverse("provisions:plan-list"))
-    page.click("text=Draft framework")
+    # by its link in the list (the timeline picture above it names it too, hidden from the
+    # accessibility tree)
+    page.get_by_role("link", name="Draft framework", exact=True).click()
     expect(page).to_have_url(re.compile(r"/plans/draft-framework-2026/"))
     expect(page.locator("#provision-list")).to_contain_text("800,000 in peacetime")
     expect(page.locator("#p-2 .tag")).to_have_text("Contested")
