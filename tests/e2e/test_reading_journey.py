@@ -24,6 +24,9 @@ def test_after_back_the_comparison_controls_match_the_rows(live_server, page, da
     page.go_back()
     expect(page).not_to_have_url(re.compile(r"layout=inline"))
     expect(page.locator("#id_theme")).to_have_value("territory")
+    # Back refetches the page: let that request finish before the database is emptied (a
+    # request still reading SQLite's shared in-memory database locks the flush)
+    page.wait_for_load_state("networkidle")
     expect(page.locator("#id_changes_only")).to_be_checked()
     expect(page.locator("#id_layout")).to_have_value("side")
     # the next change keeps the filters the page shows
