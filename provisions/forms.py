@@ -429,10 +429,6 @@ class FlowForm(forms.Form):
     def chosen_theme(self) -> str:
         return self.cleaned_data.get("theme", "") if self.is_valid() else ""
 
-    def picks(self) -> list[str]:
-        """The slugs the pickers show: the versions asked for, then empty pickers."""
-        return (self.slugs + [""] * self.MAX_VERSIONS)[: self.MAX_VERSIONS]
-
 
 class PeriodField(forms.Field):
     """A day (YYYY-MM-DD) or a month (YYYY-MM): a month counts from its first day, or up to its

@@ -474,6 +474,9 @@ class Break:
         return BREAK - 12
 
 
+MAX_DATES = 120  # dates drawn at most: the latest ones of the period, the rest by zooming
+
+
 @dataclass
 class Timeline:
     start: datetime.date | None
@@ -496,10 +499,23 @@ class Timeline:
     status_top: float = 0
     status_rows: list[StatusRow] = field(default_factory=list)
     legend: list = field(default_factory=list)
+    cut_before: datetime.date | None = None  # the first date drawn, when earlier ones are not
 
     font = FONT
     colours = COLOURS
     count_colour = COUNT_COLOUR
+
+    @property
+    def earlier_query(self) -> str:
+        """The query string of the part of the period left undrawn (see `timeline`)."""
+        if self.cut_before is None:
+            return ""
+        params = {"to": (self.cut_before - datetime.timedelta(days=1)).isoformat()}
+        if self.start:
+            params["from"] = self.start.isoformat()
+        return urlencode(params)
+
+    max_dates = MAX_DATES
 
     @property
     def footer_y(self) -> float:
@@ -546,11 +562,34 @@ class Timeline:
 
 def timeline(*, start: datetime.date | None = None, end: datetime.date | None = None) -> Timeline:
     """Everything on record between `start` and `end` (either may be open): the versions
-    presented, the stances stated and the status of each version's points after each change."""
-    plans = Plan.objects.filter(withdrawn=False, **_within("presented_on", start, end))
-    groups = _groups(start, end)
-    shown = Timeline(start, end, _versions(plans), groups, _status_histories(groups, end), FULL)
+    presented, the stances stated and the status of each version's points after each change.
+    A period with more than MAX_DATES dates on record is drawn from its latest MAX_DATES
+    (`cut_before` says where the picture starts), so what a page costs does not grow with the
+    archive: a thousand versions drawn at once took seven seconds and were unreadable."""
+    cut_before = _window_start(start, end)
+    drawn_from = cut_before or start
+    plans = Plan.objects.filter(withdrawn=False, **_within("presented_on", drawn_from, end))
+    groups = _groups(drawn_from, end)
+    histories = _status_histories(groups, end)
+    shown = Timeline(start, end, _versions(plans), groups, histories, FULL, cut_before=cut_before)
     return _lay_out(shown)
+
+
+def _window_start(start, end) -> datetime.date | None:
+    """The earliest of the period's latest MAX_DATES dates on record, when it has more (one
+    query: the dates of versions and of stances, newest first, cut at MAX_DATES + 1)."""
+    presented = (
+        Plan.objects.filter(withdrawn=False, **_within("presented_on", start, end))
+        .values_list("presented_on", flat=True)
+        .order_by()
+    )
+    stated = (
+        Position.objects.filter(plan__withdrawn=False, **_within("stated_on", start, end))
+        .values_list("stated_on", flat=True)
+        .order_by()
+    )
+    dates = list(presented.union(stated).order_by("-presented_on")[: MAX_DATES + 1])
+    return dates[MAX_DATES - 1] if len(dates) > MAX_DATES else None
 
 
 def overview(plans: list[Plan]) -> Timeline:

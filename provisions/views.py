@@ -77,7 +77,9 @@ def plan_list(request):
         "include_withdrawn": include,
         "coverage": Coverage.objects.current(),
         "featured": _featured_comparison(),
-        "overview": timelines.overview(page.object_list),
+        # drawn only when its cached fragment is missing (plan_list.html)
+        "overview": SimpleLazyObject(lambda: timelines.overview(page.object_list)),
+        "overview_key": f"{queries.dataset_stamp()}:{page.number}:{include}",
     }
     return render(request, "provisions/plan_list.html", context)
 
@@ -203,16 +205,15 @@ def provision_detail(request, slug: str, label: str):
     for entry in lineage:
         entry.runs = diff_against(baseline, entry.provision)
     stances, statuses = positions.provision_timeline(provision)
-    # phrase origins and the lineage graph, from one reading of the lineage's links
-    traced, links = origins.trace([provision.pk]) if lineage else ({}, [])
     context = {
         "provision": provision,
         "positions": stances,
         "statuses": statuses,
         "status_now": statuses[-1][1] if statuses else None,
         "lineage": lineage,
-        "point_graph": flows.point_graph(provision, lineage, links),
-        "origins": traced.get(provision.pk),
+        # drawn only when their cached fragment is missing (provision_detail.html)
+        "lineage_pictures": SimpleLazyObject(lambda: _lineage_pictures(provision, lineage)),
+        "lineage_key": f"{queries.dataset_stamp()}:{provision.pk}",
         "baseline": baseline,
         "history": queries.provision_history(provision),
         "readings": [
@@ -227,6 +228,18 @@ def provision_detail(request, slug: str, label: str):
         **_witness_context(request, provision),
     }
     return render(request, "provisions/provision_detail.html", context)
+
+
+def _lineage_pictures(provision, lineage) -> dict:
+    """The point's lineage graph and its phrase origins, from one reading of the lineage's
+    links."""
+    if not lineage:
+        return {"graph": None, "origins": None}
+    traced, links = origins.trace([provision.pk])
+    return {
+        "graph": flows.point_graph(provision, lineage, links),
+        "origins": traced.get(provision.pk),
+    }
 
 
 def _witness_context(request, provision) -> dict:
@@ -488,7 +501,18 @@ def _flow_response(request, form, *, name: str, fmt: str, chain: bool):
         "flow": picture,
         "chain": chain,
         "plans": _picker_plans(*(picture.plans if picture else [])),
+        # the pickers: the versions shown, in order, then empty ones (a thousand options each,
+        # built by the version_options tag in one pass)
+        "picks": [plan.pk for plan in picture.plans][: FlowForm.MAX_VERSIONS]
+        + [None] * (FlowForm.MAX_VERSIONS - len(picture.plans))
+        if picture
+        else [None] * FlowForm.MAX_VERSIONS,
         "query": query,
+        "flow_key": ":".join(
+            [queries.dataset_stamp(), form.chosen_theme, *(p.slug for p in picture.plans)]
+        )
+        if picture
+        else "",
     }
     return render(request, "provisions/flow.html", context, status=200 if valid else 400)
 
@@ -726,7 +750,9 @@ def _timeline_context(request) -> dict:
     period = form.period()
     return {
         "form": form,
-        "tl": timelines.timeline(**period),
+        # computed only when its cached fragment is missing (timeline.html)
+        "tl": SimpleLazyObject(lambda: timelines.timeline(**period)),
+        "timeline_key": f"{queries.dataset_stamp()}:{period['start']}:{period['end']}",
         "periods": timelines.quick_periods(**period),
         "query": urlencode([(k, v) for k, v in request.GET.items() if k in form.fields and v]),
     }

@@ -232,13 +232,33 @@ def test_the_query_count_does_not_grow_with_the_data(client, parties, say):
     add_data(parties, say, versions=12, points=6)
     with CaptureQueriesContext(connection) as large:
         assert client.get(PAGE).status_code == 200
-    assert len(large) == len(small) <= 7  # stamp, coverage, versions, stances, status (3)
+    # stamp, coverage, the window's dates, versions, stances, status (3)
+    assert len(large) == len(small) <= 8
     with CaptureQueriesContext(connection) as small_export:
         client.get(SVG)
     add_data(parties, say, versions=3, points=3)
     with CaptureQueriesContext(connection) as large_export:
         client.get(SVG)
     assert len(small_export) == len(large_export)
+
+
+def test_a_long_period_is_drawn_from_its_latest_dates(client, parties, say, monkeypatch):
+    """An archive of a thousand versions would draw a thousand columns: the page draws the
+    latest MAX_DATES dates of the period and links to what came before."""
+    monkeypatch.setattr(timeline, "MAX_DATES", 5)
+    monkeypatch.setattr(timeline.Timeline, "max_dates", 5)
+    add_data(parties, say, versions=8, points=1)  # versions 1-8 Nov, stances 1-9 Dec
+    shown = timeline.timeline()
+    assert shown.cut_before == D(2025, 12, 5)  # 9, 8, 7, 6, 5 December
+    assert shown.versions == [] and shown.groups
+    assert all(g.on >= D(2025, 12, 5) for g in shown.groups)
+    html = client.get(PAGE).content.decode()
+    assert "the picture and the tables start on 5 Dec 2025, the latest 5" in html
+    assert f'href="{PAGE}?to=2025-12-04"' in html
+    earlier = client.get(PAGE, {"to": "2025-12-04"}).content.decode()
+    assert "start on 8 Nov 2025" in earlier  # 4, 3, 2, 1 December and 8 November
+    whole = client.get(PAGE, {"from": "2025-11-06", "to": "2025-11-30"}).content.decode()
+    assert "start on" not in whole  # three dates: all drawn
 
 
 @pytest.mark.parametrize("versions", [2, 20])
