@@ -21,7 +21,7 @@ API_READS = re.compile(
     r"^/api/(plans|provisions|sources|citations|assessments|correspondences|themes|tags|"
     r"parties|positions|compare)(/|$)"
 )
-PAGES = re.compile(r"^/($|plans/|compare/|search/|scorecard/|variants/)")
+PAGES = re.compile(r"^/($|plans/|compare/|search/|scorecard/|variants/|timeline[/.]|flow[/.])")
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 HEADER = "Dataset-Release"

@@ -493,9 +493,7 @@ def _flow_response(request, form, *, name: str, fmt: str, chain: bool):
         if picture is None:
             return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
         return _picture(request, "provisions/_flow.svg", {"flow": picture}, name=name, fmt=fmt)
-    query = urlencode(
-        [(k, value) for k, values in request.GET.lists() for value in values if value]
-    )
+    query = _picture_query(request, request.GET.lists())
     context = {
         "form": form,
         "flow": picture,
@@ -515,6 +513,16 @@ def _flow_response(request, form, *, name: str, fmt: str, chain: bool):
         else "",
     }
     return render(request, "provisions/flow.html", context, status=200 if valid else 400)
+
+
+def _picture_query(request, lists) -> str:
+    """A picture's download link's query string: the page's parameters, and the release the
+    page reads (the middleware took it out of request.GET), so the file draws what the page
+    shows."""
+    pairs = [(key, value) for key, values in lists for value in values if value]
+    if (release := getattr(request, "release", None)) is not None:
+        pairs.append(("release", release.number))
+    return urlencode(pairs)
 
 
 def _featured_chain() -> list[Plan]:
@@ -754,7 +762,9 @@ def _timeline_context(request) -> dict:
         "tl": SimpleLazyObject(lambda: timelines.timeline(**period)),
         "timeline_key": f"{queries.dataset_stamp()}:{period['start']}:{period['end']}",
         "periods": timelines.quick_periods(**period),
-        "query": urlencode([(k, v) for k, v in request.GET.items() if k in form.fields and v]),
+        "query": _picture_query(
+            request, [(k, [v]) for k, v in request.GET.items() if k in form.fields]
+        ),
     }
 
 

@@ -325,6 +325,23 @@ def test_pages_read_a_release_with_a_banner(client, released):
     assert point.pk
 
 
+def test_the_pictures_read_a_release_and_their_downloads_keep_it(client, released):
+    flow = client.get(reverse("provisions:flow"), {"v": ["first-plan", "later-plan"], "release": 1})
+    page = flow.content.decode()
+    assert "You are reading release 1" in page
+    assert "release=1" in page.split("download the picture as")[1][:400]
+    svg = client.get(
+        reverse("provisions:flow-picture", args=["svg"]),
+        {"v": ["first-plan", "later-plan"], "release": 1},
+    )
+    assert svg.status_code == 200 and svg["Dataset-Release"] == "1"
+    timeline = client.get(reverse("provisions:timeline"), {"release": 1}).content.decode()
+    assert "You are reading release 1" in timeline
+    assert "timeline.svg?release=1" in timeline
+    point = client.get(released["points"][0].get_absolute_url(), {"release": 1})
+    assert "lineage.svg?release=1" in point.content.decode()
+
+
 def test_a_release_database_is_rebuilt_for_a_new_schema_not_reused(released, monkeypatch):
     release = released["release"]
     first = releases.database_file(release)
