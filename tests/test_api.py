@@ -21,6 +21,7 @@ from tests.factories import (
     TagFactory,
     ThemeFactory,
 )
+from tests.scratch import scratch_redis
 
 pytestmark = pytest.mark.django_db
 
@@ -518,7 +519,7 @@ def throttle_cache(request, monkeypatch):
 
         from tracker.cache import TrackerRedisCache
 
-        backend = TrackerRedisCache("redis://127.0.0.1:6379/13", {})
+        backend = TrackerRedisCache(scratch_redis(), {})
         try:
             backend.clear()
         except redis.ConnectionError as error:

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from provisions import caching, services
 from tests.factories import PlanFactory, ProvisionFactory, TagFactory
+from tests.scratch import scratch_redis
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +128,7 @@ def test_on_redis_the_stamp_and_the_count_share_a_round_trip_and_count_once(
     settings.CACHES = {
         "default": {
             "BACKEND": "tracker.cache.TrackerRedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/13",
+            "LOCATION": scratch_redis(),
         }
     }
     settings.DATASET_STAMP = "cache"
@@ -186,7 +187,7 @@ def test_an_evicted_generation_starts_afresh(settings):
 def test_the_redis_cache_reuses_one_client_per_pool():
     from tracker.cache import TrackerRedisCache
 
-    backend = TrackerRedisCache("redis://127.0.0.1:6379/14", {})
+    backend = TrackerRedisCache(scratch_redis(1), {})
     client = backend._cache.get_client("a")
     assert backend._cache.get_client("b", write=True) is client
 
