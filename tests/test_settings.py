@@ -1,5 +1,6 @@
 """Settings come from the environment and fail closed."""
 
+import json
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # what the settings read, and what the browser tests set in this process (no server has it)
 SETTINGS_VARIABLES = {
     "DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "REDIS_URL", "SECURE_SSL_REDIRECT",
-    "DJANGO_ALLOW_ASYNC_UNSAFE", "NUM_PROXIES", "BEHIND_TLS_PROXY",
+    "DJANGO_ALLOW_ASYNC_UNSAFE", "NUM_PROXIES", "BEHIND_TLS_PROXY", "DATABASE_REPLICA_URLS",
 }  # fmt: skip
 
 
@@ -106,3 +107,34 @@ def test_the_production_settings_pass_the_deployment_check(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_replica_urls_become_replica_databases_that_tests_never_create(tmp_path):
+    env = clean_environment(
+        DEBUG="1",
+        DATABASE_URL="postgres://tracker:tracker@10.0.0.1:5432/tracker",
+        DATABASE_REPLICA_URLS=" postgres://r:r@10.0.0.2:5432/tracker, postgres://r:r@10.0.0.3/t ",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    code = (
+        "from django.conf import settings as s; import json; print(json.dumps([s.DATABASE_REPLICAS,"
+        " [s.DATABASES[a]['HOST'] for a in s.DATABASE_REPLICAS],"
+        " [s.DATABASES[a]['TEST']['MIRROR'] for a in s.DATABASE_REPLICAS], s.DATABASE_ROUTERS]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    replicas, hosts, mirrors, routers = json.loads(result.stdout.splitlines()[-1])
+    assert replicas == ["replica1", "replica2"] and hosts == ["10.0.0.2", "10.0.0.3"]
+    assert mirrors == ["default", "default"]
+    assert routers[-1] == "tracker.replicas.ReplicaRouter"
+
+    # without the shared cache, the app refuses to start with replicas
+    del env["REDIS_URL"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode != 0 and "tracker.E002" in result.stderr

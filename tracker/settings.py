@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "tracker.resilience.DatabaseUnavailableMiddleware",
+    # with DATABASE_REPLICA_URLS: which database each request reads from (tracker.replicas)
+    "tracker.replicas.ReplicaMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -111,6 +113,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast when PostgreSQL is unreachable instead of hanging a worker.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3
 
+# Read replicas (tracker.replicas): PostgreSQL streaming replicas of the primary, comma-separated.
+# Anonymous and read-only requests read from them; writes, the rest of a request that wrote, and
+# the writer's next REPLICA_PIN_SECONDS go to the primary. Needs REDIS_URL (checks.py).
+DATABASE_REPLICAS = []
+for number, url in enumerate(
+    filter(None, map(str.strip, os.environ.get("DATABASE_REPLICA_URLS", "").split(","))), 1
+):
+    replica = dj_database_url.parse(url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+                                    conn_health_checks=True)  # fmt: skip
+    replica.setdefault("OPTIONS", {})["connect_timeout"] = 3
+    replica["TEST"] = {"MIRROR": "default"}  # a test run creates no database on a replica
+    DATABASES[f"replica{number}"] = replica
+    DATABASE_REPLICAS.append(f"replica{number}")
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "10"))
+REPLICA_RETRY_SECONDS = 5  # how long a replica that could not be reached is left out
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if os.environ.get("REDIS_URL"):
@@ -149,7 +167,7 @@ FEATURED_COMPARISON = ("us-russia-28-2025-11", "us-ukraine-20-2025-12")
 # data package and its citation; without it they name the release by its path
 SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 # `?release=<number>` reads go to that release's frozen rows (provisions.releases.ReleaseRouter)
-DATABASE_ROUTERS = ["provisions.releases.ReleaseRouter"]
+DATABASE_ROUTERS = ["provisions.releases.ReleaseRouter", "tracker.replicas.ReplicaRouter"]
 # the terms under which the dataset (our restatements, links, assessments and positions) is
 # published; the short quotations in readings and excerpts remain their sources' own
 DATASET_LICENSE = {
