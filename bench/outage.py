@@ -1,26 +1,37 @@
-"""`make outage`: the app under load while its PostgreSQL server stops for 10 seconds.
+"""`make outage`: the app under load while its databases stop, with a read replica.
 
-It never touches the main cluster (port 5432). It uses a dedicated PostgreSQL cluster
-`15 outage` on port 5439 (created if missing, with a role and database "tracker"), migrates and
-loads the dataset into it, and serves the app with gunicorn (2 workers, production settings).
-A pool of client threads requests a page and an API endpoint in turn; after a few seconds the
-cluster is stopped (`pg_ctlcluster … stop -m fast`), kept down for 10 seconds, and started
-again. Every request's start, end and status are kept; the script prints per-second status
-counts and a summary (before / during / after, the slowest request during the outage, the
-recovery time), writes them as JSON under bench/results/, and stops the outage cluster again.
+It never touches the main cluster (port 5432). It uses throwaway clusters
+(scripts/pgclusters.py): a primary `15 outage` on port 5439 (created if missing, with a role and
+database "tracker"), migrated and loaded with the dataset, and a streaming replica of it,
+`15 outage-replica` on 5440, made afresh with `pg_basebackup -R`. It serves the app with
+gunicorn (2 workers, production settings, Redis as the shared cache, reads from the replica:
+DATABASE_REPLICA_URLS) and drives it with client threads:
 
-Needs root (or sudo) for pg_createcluster and pg_ctlcluster. Settings: OUTAGE_PORT (5439),
-OUTAGE_CLIENTS (6), OUTAGE_BEFORE (5 s), OUTAGE_DOWN (10 s), OUTAGE_AFTER (8 s),
-OUTAGE_KEEP_CLUSTER=1 to leave the cluster running afterwards.
+- readers, each asking in turn for a plan page and an API list (both served from the page cache
+  once rendered) and an API detail with a new query string every time (never cached: always
+  read from a database);
+- a writer, an editor with an API token, who creates a theme and at once reads it back without
+  a cookie (a script's way): a read-back that misses the row would be replication lag shown.
+
+Two stages, each OUTAGE_DOWN (10) seconds after OUTAGE_BEFORE (5), with OUTAGE_AFTER (8) after:
+
+1. the primary is stopped (`pg_ctlcluster … stop -m fast`) and started again;
+2. every database, primary and replica, is stopped and started again.
+
+Every request's start, end, kind and status are kept; the script prints per-second status
+counts and, per phase and kind of request, the statuses, the slowest request and the recovery
+times, and writes them as JSON under bench/results/. Needs root (or sudo) for the cluster
+commands. OUTAGE_CLIENTS (6) readers; OUTAGE_REPLICA=0 runs without a replica (stage 1 only);
+OUTAGE_KEEP_CLUSTER=1 leaves the clusters running afterwards.
 """
 
 import collections
 import concurrent.futures
 import datetime
 import http.client
+import itertools
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -30,7 +41,9 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
+import pgclusters
 from run import free_port, wait_for  # bench/run.py's helpers, from the same folder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,71 +51,23 @@ PY = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 RESULTS = ROOT / "bench" / "results"
 
-VERSION = "15"
-CLUSTER = "outage"
-PORT = int(os.environ.get("OUTAGE_PORT", "5439"))
+PRIMARY = pgclusters.Cluster("outage", int(os.environ.get("OUTAGE_PORT", "5439")))
+REPLICA = pgclusters.Cluster("outage-replica", PRIMARY.port + 1)
+WITH_REPLICA = os.environ.get("OUTAGE_REPLICA", "1") != "0"
 CLIENTS = int(os.environ.get("OUTAGE_CLIENTS", "6"))
 BEFORE = float(os.environ.get("OUTAGE_BEFORE", "5"))
 DOWN = float(os.environ.get("OUTAGE_DOWN", "10"))
 AFTER = float(os.environ.get("OUTAGE_AFTER", "8"))
 KEEP_CLUSTER = os.environ.get("OUTAGE_KEEP_CLUSTER") == "1"
-URLS = ["/plans/us-russia-28-2025-11/", "/api/provisions/?page_size=20"]
+REDIS_URL = os.environ.get("OUTAGE_REDIS_URL", "redis://127.0.0.1:6379/5")
+PLAN = "us-russia-28-2025-11"
+READS = {  # kind: path (a counter makes the uncached one a new address every time)
+    "cached page": f"/plans/{PLAN}/",
+    "cached API": "/api/provisions/?page_size=20",
+    "uncached read": f"/api/plans/{PLAN}/?n={{n}}",
+}
+EDITOR = "outage-editor"
 REQUEST_TIMEOUT = 30
-
-
-# --- the dedicated cluster ---------------------------------------------------------------------
-
-
-def as_postgres(*command: str) -> list[str]:
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *command]
-    return ["sudo", "-u", "postgres", *command]
-
-
-def ctl(action: str, *options: str) -> None:
-    assert CLUSTER != "main"  # the main cluster is never stopped from here
-    command = ["pg_ctlcluster", "--skip-systemctl-redirect", VERSION, CLUSTER, action, *options]
-    if os.geteuid() != 0:
-        command = ["sudo", *command]
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-
-
-def cluster_status() -> str | None:
-    out = subprocess.run(
-        ["pg_lsclusters", "--no-header"], check=True, capture_output=True, text=True
-    ).stdout
-    for line in out.splitlines():
-        fields = line.split()
-        if fields[:2] == [VERSION, CLUSTER]:
-            if int(fields[2]) != PORT:
-                sys.exit(f"outage: cluster {VERSION}/{CLUSTER} exists on port {fields[2]}")
-            return fields[3]
-    return None
-
-
-def psql(sql: str) -> str:
-    return subprocess.run(
-        as_postgres("psql", "-X", "-q", "-tA", "-p", str(PORT), "-d", "postgres", "-c", sql),
-        check=True, capture_output=True, text=True,
-    ).stdout.strip()  # fmt: skip
-
-
-def ensure_cluster() -> None:
-    status = cluster_status()
-    if status is None:
-        print(f"outage: creating PostgreSQL cluster {VERSION}/{CLUSTER} on port {PORT}")
-        command = ["pg_createcluster", VERSION, CLUSTER, "--port", str(PORT)]
-        subprocess.run(command if os.geteuid() == 0 else ["sudo", *command], check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
-        status = "down"
-    if status != "online":
-        ctl("start")
-    psql(
-        "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tracker') THEN "
-        "CREATE ROLE tracker LOGIN PASSWORD 'tracker'; END IF; END$$;"
-    )
-    if psql("SELECT 1 FROM pg_database WHERE datname = 'tracker'") != "1":
-        psql("CREATE DATABASE tracker OWNER tracker")
 
 
 # --- the app -----------------------------------------------------------------------------------
@@ -111,7 +76,8 @@ def ensure_cluster() -> None:
 def app_env() -> dict:
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "REDIS_URL"}}
     env.update(
-        DATABASE_URL=f"postgres://tracker:tracker@127.0.0.1:{PORT}/tracker",
+        DATABASE_URL=PRIMARY.url,
+        REDIS_URL=REDIS_URL,
         SECRET_KEY="outage-bench-only-" + "x" * 40,
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0",
@@ -122,31 +88,51 @@ def app_env() -> dict:
     return env
 
 
-def prepare_app(env: dict) -> None:
-    for args in (
-        ["migrate", "-v0"],
-        ["load_dataset", "-v0"],
-        ["collectstatic", "--noinput", "-v0"],
-    ):
-        subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
+def manage(env: dict, *args: str) -> str:
+    return subprocess.run(
+        [PY, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def prepare_app(env: dict) -> str:
+    """Migrate and load the primary, make the replica from it; the editor's API token."""
+    PRIMARY.ensure_primary()
+    manage(env, "migrate", "-v0")
+    manage(env, "load_dataset", "-v0")
+    manage(env, "collectstatic", "--noinput", "-v0")
+    manage({**env, "TRACKER_PASSWORD": "an outage bench passphrase"},
+           "create_account", EDITOR, "--role", "editor")  # fmt: skip
+    manage(env, "shell", "-c", "from provisions.models import Theme; "
+           "Theme.objects.filter(slug__startswith='outage-').delete()")  # fmt: skip
+    token = manage(env, "drf_create_token", "--reset", EDITOR).split()[2]
+    if WITH_REPLICA:
+        REPLICA.make_replica_of(PRIMARY)
+        REPLICA.wait_replayed(PRIMARY)
+        env["DATABASE_REPLICA_URLS"] = REPLICA.url
+    subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True, capture_output=True)
+    return token
 
 
 # --- the load ----------------------------------------------------------------------------------
 
 
 class Load:
-    """Client threads, each requesting the URLs in turn until told to stop."""
+    """Reader threads asking for READS in turn, and one writer, until told to stop."""
 
-    def __init__(self, port: int, clients: int):
-        self.port, self.clients = port, clients
+    def __init__(self, port: int, clients: int, token: str):
+        self.port, self.clients, self.token = port, clients, token
         self.stopping = threading.Event()
-        self.records: list[tuple[float, float, int, str]] = []  # start, end, status, url
+        self.records: list[tuple[float, float, int, str]] = []  # start, end, status, kind
         self.lock = threading.Lock()
+        self.counter = itertools.count()
 
-    def request(self, path: str) -> int:
+    def request(self, method: str, path: str, body: dict | None = None, token=None) -> int:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
+        headers = {"Host": "127.0.0.1", "Accept-Encoding": "gzip"}
+        if token:
+            headers |= {"Authorization": f"Token {token}", "Content-Type": "application/json"}
         try:
-            conn.request("GET", path, headers={"Host": "127.0.0.1", "Accept-Encoding": "gzip"})
+            conn.request(method, path, body=json.dumps(body) if body else None, headers=headers)
             response = conn.getresponse()
             response.read()
             return response.status
@@ -155,19 +141,34 @@ class Load:
         finally:
             conn.close()
 
-    def client(self, offset: int) -> None:
-        turn = offset
+    def timed(self, kind: str, *args, **kwargs) -> int:
+        started = time.monotonic()
+        status = self.request(*args, **kwargs)
+        with self.lock:
+            self.records.append((started, time.monotonic(), status, kind))
+        return status
+
+    def reader(self, offset: int) -> None:
+        kinds = list(READS)
+        for turn in itertools.count(offset):
+            if self.stopping.is_set():
+                return
+            kind = kinds[turn % len(kinds)]
+            self.timed(kind, "GET", READS[kind].format(n=next(self.counter)))
+
+    def writer(self) -> None:
         while not self.stopping.is_set():
-            path = URLS[turn % len(URLS)]
-            turn += 1
-            started = time.monotonic()
-            status = self.request(path)
-            with self.lock:
-                self.records.append((started, time.monotonic(), status, path))
+            slug = f"outage-{next(self.counter)}"
+            body = {"slug": slug, "name": slug}
+            if self.timed("write", "POST", "/api/themes/", body, token=self.token) == 201:
+                # at once, and without the pin cookie: only the recorded position keeps it fresh
+                self.timed("read-back", "GET", f"/api/themes/{slug}/", token=self.token)
+            time.sleep(0.1)
 
     def __enter__(self):
-        self.pool = concurrent.futures.ThreadPoolExecutor(self.clients)
-        self.futures = [self.pool.submit(self.client, n) for n in range(self.clients)]
+        self.pool = concurrent.futures.ThreadPoolExecutor(self.clients + 1)
+        self.futures = [self.pool.submit(self.reader, n) for n in range(self.clients)]
+        self.futures.append(self.pool.submit(self.writer))
         return self
 
     def __exit__(self, *exc):
@@ -175,6 +176,21 @@ class Load:
         for future in self.futures:
             future.result()
         self.pool.shutdown()
+
+
+def outage(clusters: list, marks: dict, stage: str) -> None:
+    """Stop `clusters` for DOWN seconds and start them again, marking each moment."""
+    marks[f"{stage} stop issued"] = time.monotonic()
+    try:
+        for cluster in clusters:
+            cluster.stop()
+        marks[f"{stage} stopped"] = time.monotonic()
+        time.sleep(DOWN)
+    finally:
+        marks[f"{stage} start issued"] = time.monotonic()
+        for cluster in clusters:
+            cluster.start()
+        marks[f"{stage} started"] = time.monotonic()
 
 
 # --- the figures -------------------------------------------------------------------------------
@@ -188,117 +204,94 @@ def status_class(status: int) -> str:
     return str(status)
 
 
-def summarise(records, t0: float, marks: dict) -> dict:
-    """Per-second counts by completion time, and the phases:
+def phases(marks: dict, stages: list[str]) -> list[tuple[str, float, float]]:
+    """(name, from, to) for the time with every database up and with each stage's down; the
+    stops and starts themselves fall between them."""
+    spans, up_since = [], 0.0
+    for number, stage in enumerate(stages, 1):
+        spans.append(("up" if number == 1 else f"after {stages[number - 2]}", up_since,
+                      marks[f"{stage} stop issued"]))  # fmt: skip
+        spans.append((stage, marks[f"{stage} stopped"], marks[f"{stage} start issued"]))
+        up_since = marks[f"{stage} started"]
+    spans.append((f"after {stages[-1]}", up_since, float("inf")))
+    return spans
 
-    before: finished before the stop command was issued;
-    during: started after the server had stopped (stop command returned) and finished before
-            the start command was issued;
-    after:  started after the start command returned.
-    Requests in flight across a stop or a start are counted apart ("transition").
-    """
-    stop_issued, stopped = marks["stop_issued"], marks["stopped"]
-    start_issued, started = marks["start_issued"], marks["started"]
+
+def summarise(records, t0: float, marks: dict, stages: list[str]) -> dict:
+    spans = phases(marks, stages)
 
     def phase(begin: float, end: float) -> str:
-        if end < stop_issued:
-            return "before"
-        if begin >= stopped and end < start_issued:
-            return "during"
-        if begin >= started:
-            return "after"
+        for name, low, high in spans:
+            if begin >= low and end < high:
+                return name
         return "transition"
 
-    phases = {name: collections.Counter() for name in ("before", "transition", "during", "after")}
-    slowest = dict.fromkeys(phases, 0.0)
-    seconds: dict[int, collections.Counter] = collections.defaultdict(collections.Counter)
-    slowest_in_second: dict[int, float] = collections.defaultdict(float)
-    for begin, end, status, _path in records:
+    counts = collections.defaultdict(collections.Counter)  # (phase, kind) -> statuses
+    slowest = collections.defaultdict(float)
+    seconds = collections.defaultdict(collections.Counter)
+    for begin, end, status, kind in records:
         name = phase(begin, end)
-        phases[name][status_class(status)] += 1
-        slowest[name] = max(slowest[name], end - begin)
-        second = int(end - t0)
-        seconds[second][status_class(status)] += 1
-        slowest_in_second[second] = max(slowest_in_second[second], end - begin)
+        counts[name, kind][status_class(status)] += 1
+        slowest[name, kind] = max(slowest[name, kind], end - begin)
+        seconds[int(end - t0)][status_class(status)] += 1
 
-    # the outage window: every request finished between the stop and the start commands
-    outage = [(b, e, s) for b, e, s, _ in records if stop_issued <= e < start_issued]
-    recovering = sorted((e, s) for b, e, s, _ in records if e >= start_issued)
-    first_ok = next((e for e, s in recovering if 200 <= s < 300), None)
-    last_bad = max((e for e, s in recovering if not 200 <= s < 300), default=None)
-    all_ok = max(last_bad or start_issued, first_ok or start_issued)
+    def first_ok_after(moment: float, kinds: set) -> float | None:
+        done = sorted(e for b, e, s, k in records if b >= moment and k in kinds and s < 300)
+        return None if not done else round(done[0] - moment, 3)
 
-    def rel(moment):
-        return None if moment is None else round(moment - t0, 3)
-
+    recovery = {
+        stage: {
+            "start command took": round(marks[f"{stage} started"] - marks[f"{stage} start "
+                                                                         "issued"], 3),
+            "first write after the start command": first_ok_after(
+                marks[f"{stage} start issued"], {"write"}),
+            "first uncached read after the start command": first_ok_after(
+                marks[f"{stage} start issued"], {"uncached read"}),
+        }
+        for stage in stages
+    }  # fmt: skip
+    order = [name for name, _, _ in spans] + ["transition"]
     return {
-        "marks_s": {name: rel(value) for name, value in marks.items()},
-        "phases": {name: dict(counts) for name, counts in phases.items()},
-        "slowest_ms": {name: round(value * 1000, 1) for name, value in slowest.items()},
-        "outage_window": {
-            "requests": len(outage),
-            "statuses": dict(collections.Counter(status_class(s) for _, _, s in outage)),
-            "slowest_ms": round(max((e - b for b, e, _ in outage), default=0) * 1000, 1),
-        },
-        "recovery_s": {
-            "start_command_took": round(started - start_issued, 3),
-            "to_first_2xx": None if first_ok is None else round(first_ok - start_issued, 3),
-            "to_all_2xx": round(all_ok - start_issued, 3),
-        },
-        "per_second": [
+        "marks_s": {name: round(value - t0, 3) for name, value in marks.items()},
+        "phases": [
             {
-                "second": second,
-                **dict(seconds[second]),
-                "slowest_ms": round(slowest_in_second[second] * 1000, 1),
+                "phase": name,
+                "kind": kind,
+                "statuses": dict(counts[name, kind]),
+                "slowest_ms": round(slowest[name, kind] * 1000, 1),
             }
-            for second in sorted(seconds)
+            for name in order
+            for kind in [*READS, "write", "read-back"]
+            if counts[name, kind]
         ],
+        "recovery_s": recovery,
+        "per_second": [{"second": n, **dict(seconds[n])} for n in sorted(seconds)],
     }
 
 
 def table(summary: dict) -> str:
-    marks = summary["marks_s"]
-    columns = sorted(
-        {key for row in summary["per_second"] for key in row} - {"second", "slowest_ms"},
-        key=lambda c: (c != "2xx", c),
-    )
-
-    def label(second: int) -> str:
-        low, high = second, second + 1
-        if high <= marks["stop_issued"] or low >= marks["started"]:
-            return "up"
-        if low >= marks["stopped"] and high <= marks["start_issued"]:
-            return "down"
-        return "stopping" if low < marks["stopped"] else "starting"
-
-    lines = ["  s  state     " + "".join(f"{c:>10}" for c in columns) + "   slowest ms"]
+    columns = sorted({key for row in summary["per_second"] for key in row} - {"second"},
+                     key=lambda c: (c != "2xx", c))  # fmt: skip
+    lines = ["  s" + "".join(f"{c:>10}" for c in columns)]
     for row in summary["per_second"]:
-        cells = "".join(f"{row.get(c, 0):>10}" for c in columns)
-        lines.append(
-            f"{row['second']:>3}  {label(row['second']):<9} {cells}   {row['slowest_ms']:>9}"
-        )
+        lines.append(f"{row['second']:>3}" + "".join(f"{row.get(c, 0):>10}" for c in columns))
     lines.append("")
-    for name, counts in summary["phases"].items():
-        text = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "none"
-        lines.append(f"{name:<11} {text}  (slowest {summary['slowest_ms'][name]} ms)")
-    window = summary["outage_window"]
-    lines.append(
-        f"outage window (finished between stop and start): {window['requests']} requests, "
-        f"{window['statuses']}, slowest {window['slowest_ms']} ms"
-    )
-    recovery = summary["recovery_s"]
-    lines.append(
-        f"recovery from the start command: first 2xx after {recovery['to_first_2xx']} s, "
-        f"all 2xx after {recovery['to_all_2xx']} s "
-        f"(the start command itself took {recovery['start_command_took']} s)"
-    )
+    lines.append("marks (s): " + ", ".join(f"{k} {v}" for k, v in summary["marks_s"].items()))
+    lines.append("")
+    lines.append(f"{'phase':<26}{'kind':<16}{'statuses':<34}slowest ms")
+    for row in summary["phases"]:
+        statuses = ", ".join(f"{k}: {v}" for k, v in sorted(row["statuses"].items()))
+        lines.append(f"{row['phase']:<26}{row['kind']:<16}{statuses:<34}{row['slowest_ms']}")
+    lines.append("")
+    for stage, figures in summary["recovery_s"].items():
+        text = ", ".join(f"{k} {v} s" for k, v in figures.items())
+        lines.append(f"recovery from {stage}: {text}")
     return "\n".join(lines)
 
 
 def main() -> int:
-    ensure_cluster()
     env = app_env()
-    prepare_app(env)
+    token = prepare_app(env)
     RESULTS.mkdir(parents=True, exist_ok=True)
     log_path = RESULTS / "outage-gunicorn.log"
     port = free_port()
@@ -309,44 +302,42 @@ def main() -> int:
              "--log-level", "warning", "--timeout", "30"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
+    stages = {"primary down": [PRIMARY]}
+    if WITH_REPLICA:
+        stages["every database down"] = [PRIMARY, REPLICA]
     marks = {}
     try:
         wait_for(base + "/healthz")
-        for path in URLS * 4:  # warm both workers
+        for path in [READS["cached page"], READS["cached API"]] * 4:  # warm both workers
             urllib.request.urlopen(base + path, timeout=60).read()
-        with Load(port, CLIENTS) as load:
+        with Load(port, CLIENTS, token) as load:
             t0 = time.monotonic()
-            time.sleep(BEFORE)
-            marks["stop_issued"] = time.monotonic()
-            try:
-                ctl("stop", "-m", "fast")
-                marks["stopped"] = time.monotonic()
-                time.sleep(DOWN)
-            finally:
-                marks["start_issued"] = time.monotonic()
-                ctl("start")
-                marks["started"] = time.monotonic()
+            for stage, clusters in stages.items():
+                time.sleep(BEFORE if stage == "primary down" else AFTER)
+                outage(clusters, marks, stage)
             time.sleep(AFTER)
-            marks["load_stopped"] = time.monotonic()
         records = list(load.records)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-        if not KEEP_CLUSTER and cluster_status() == "online":
-            ctl("stop", "-m", "fast")
+        if not KEEP_CLUSTER:
+            for cluster in (REPLICA, PRIMARY):
+                if cluster.online():
+                    cluster.stop()
 
-    summary = summarise(records, t0, marks)
+    summary = summarise(records, t0, marks, list(stages))
     log_text = log_path.read_text()
     summary["server_log"] = {
         "lines": len(log_text.splitlines()),
-        "database_unavailable_lines": len(re.findall(r"database unavailable:", log_text)),
+        "database_unavailable_lines": log_text.count("database unavailable:"),
         "tracebacks": log_text.count("Traceback"),
     }
     result = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "cores": os.cpu_count(),
         "clients": CLIENTS,
-        "urls": URLS,
+        "replica": WITH_REPLICA,
+        "reads": READS,
         "down_seconds": DOWN,
         "requests": len(records),
         **summary,
@@ -359,7 +350,7 @@ def main() -> int:
         f"unavailable' lines, {summary['server_log']['tracebacks']} tracebacks "
         f"({log_path.relative_to(ROOT)})"
     )
-    print(f"\n{len(records)} requests, {CLIENTS} clients, {os.cpu_count()} cores; "
+    print(f"\n{len(records)} requests, {CLIENTS} readers and a writer, {os.cpu_count()} cores; "
           f"written to {path.relative_to(ROOT)}")  # fmt: skip
     return 0
 
