@@ -43,6 +43,14 @@ RELATION_STYLES = {
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif"
 INK, MUTED, LINE, TINT = "#1d1d1f", "#5b5b62", "#d9d9de", "#f4f4f6"
+PAPER, LINK, FRAME, CURRENT = "#ffffff", "#1f4e8c", "#9a9aa2", "#fff8e1"
+ADDED_FILL, DROPPED_FILL = "#d8e8fb", "#fbe3d6"  # a new or a dropped point's box
+# what every picture's template draws with ({% picture_palette as c %})
+PALETTE = {
+    "ink": INK, "muted": MUTED, "line": LINE, "tint": TINT, "paper": PAPER, "link": LINK,
+    "frame": FRAME, "current": CURRENT, "added": ADDED, "added_fill": ADDED_FILL,
+    "dropped": DROPPED, "dropped_fill": DROPPED_FILL,
+}  # fmt: skip
 
 # characters XML 1.0 does not allow at all: a provision's text is untrusted, and one of these
 # would make the whole picture unreadable to every SVG parser
@@ -74,7 +82,7 @@ def picture_response(template: str, context: dict, *, name: str, fmt: str) -> Ht
     template the page includes, drawn standalone (its own fonts, a white background)."""
     svg = render_to_string(template, {**context, "standalone": True})
     if fmt == "png":
-        body = resvg_py.svg_to_bytes(svg_string=svg, background="#ffffff", zoom=PNG_ZOOM)
+        body = resvg_py.svg_to_bytes(svg_string=svg, background=PAPER, zoom=PNG_ZOOM)
         response = HttpResponse(bytes(body), content_type="image/png")
     else:
         response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")

@@ -25,7 +25,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.http import urlencode
 
 from provisions.models import Plan, Position, Provision, Source
-from provisions.pictures import ADDED, DROPPED, FONT, INK, LINE, MUTED, TINT, clean, wrap
+from provisions.pictures import ADDED, DROPPED, FONT, INK, MUTED, PALETTE, TINT, clean, wrap
 from provisions.positions import (
     AGAINST,
     IN_PRINCIPLE,
@@ -78,7 +78,7 @@ STATUS_FILLS = {
     Status.REJECTED: "url(#tl-cross-red)",
     Status.NO_RECORD: TINT,
 }
-COLOURS = {"ink": INK, "muted": MUTED, "line": LINE, "tint": TINT, "version": ADDED}
+COLOURS = {**PALETTE, "version": ADDED}
 COUNT_COLOUR = DROPPED  # the number beside a mark that stands for several stances
 
 

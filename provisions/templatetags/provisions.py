@@ -141,6 +141,12 @@ def kind_name(kind: str) -> str:
 
 
 @register.simple_tag
+def picture_palette() -> dict:
+    """The pictures' colours by role (provisions.pictures.PALETTE)."""
+    return pictures.PALETTE
+
+
+@register.simple_tag
 def picture_font() -> str:
     """The pictures' font list (an attribute: a style sheet would not travel with an SVG)."""
     return pictures.FONT
