@@ -16,15 +16,18 @@ from provisions.models import Party, Plan, Position, Source, Tag
 from provisions.positions import Status
 
 
+def theme_choices() -> list[tuple[str, str]]:
+    """A theme filter's choices (one query, when the form is made)."""
+    return [("", "All themes"), *((t.slug, t.name) for t in queries.themes())]
+
+
 class PlanFilterForm(forms.Form):
     theme = forms.ChoiceField(label="Theme", required=False)
     tag = forms.ChoiceField(label="Tag", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["theme"].choices = [("", "All themes")] + [
-            (t.slug, t.name) for t in queries.themes()
-        ]
+        self.fields["theme"].choices = theme_choices()
         self.fields["tag"].choices = [("", "Any tag")] + [(t.slug, t.name) for t in queries.tags()]
 
     def filters(self) -> dict:
@@ -66,9 +69,7 @@ class BoardForm(forms.Form):
 
     def __init__(self, *args, parties=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["theme"].choices = [("", "All themes")] + [
-            (t.slug, t.name) for t in queries.themes()
-        ]
+        self.fields["theme"].choices = theme_choices()
         self.fields["status"].choices = [("", "Any status")] + [(s.value, s.label) for s in Status]
         self.fields["party"].choices = [("", "Any party")] + [(p.slug, p.name) for p in parties]
 
@@ -392,20 +393,19 @@ class CuratedInlineFormSet(forms.BaseInlineFormSet):
 
 
 class FlowForm(forms.Form):
-    """A lineage flow: its versions (`?v=` repeated, in the order read; two to six) and a
-    theme. Without versions, the `default` chain."""
+    """A lineage flow: its versions and a theme. The versions are `versions` when the URL's
+    path names them, else `?v=` repeated (in the order read; two to six), else the `default`
+    chain."""
 
     MAX_VERSIONS = 6
 
     theme = forms.ChoiceField(label="Theme", required=False)
 
-    def __init__(self, data=None, *, default=(), **kwargs):
+    def __init__(self, data=None, *, default=(), versions=(), **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["theme"].choices = [("", "All themes")] + [
-            (t.slug, t.name) for t in queries.themes()
-        ]
+        self.fields["theme"].choices = theme_choices()
         asked = [slug.strip() for slug in data.getlist("v") if slug.strip()] if data else []
-        self.slugs = asked or [plan.slug for plan in default]
+        self.slugs = [plan.slug for plan in versions] or asked or [p.slug for p in default]
         self.default = list(default)
 
     def clean(self):

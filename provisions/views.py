@@ -471,8 +471,7 @@ def _export_records(context, rows):
 def compare_flow(request, left: str, right: str, fmt: str = ""):
     """The lineage flow of two versions: the comparison's rows as bands."""
     plans = [get_object_or_404(Plan, slug=left), get_object_or_404(Plan, slug=right)]
-    form = FlowForm(request.GET, default=plans)
-    form.slugs = [plan.slug for plan in plans]  # the URL names the versions
+    form = FlowForm(request.GET, default=plans, versions=plans)
     name = f"flow-{left}--{right}"
     return _flow_response(request, form, name=name, fmt=fmt, chain=False)
 
