@@ -606,9 +606,9 @@ class ReleaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(SearchTerm)
-class SearchTermAdmin(admin.ModelAdmin):
+class SearchTermAdmin(HistoryAdmin):
     """The everyday words search expands ("army" also finds "armed forces"): editors keep the
-    list; analysts read it."""
+    list, each save guarded by the revision opened; analysts read it."""
 
     list_display = ["word", "finds"]
     search_fields = ["word", "finds"]

@@ -850,13 +850,6 @@ class Coverage(Curated):
         return f"Material published up to {self.material_until:%-d %B %Y}; {reviewed}."
 
 
-# Every model whose rows the pages show: the dataset stamp (provisions.caching) watches them.
-TRACKED_MODELS = (
-    Party, Theme, Tag, Plan, Provision, Source, Citation, Assessment, Correspondence, Coverage,
-    Position,
-)  # fmt: skip
-
-
 class ReleaseManager(models.Manager):
     def latest_release(self):
         return self.order_by("-number").first()
@@ -919,9 +912,10 @@ class Release(models.Model):
         raise ValidationError("A release is never deleted: others may have cited it.")
 
 
-class SearchTerm(models.Model):
+class SearchTerm(Curated):
     """An analyst's everyday word and the plan wordings it should find ("army" finds "armed
-    forces" and "troops"). Editors keep the list in the admin; search reads it."""
+    forces" and "troops"). Editors keep the list in the admin, guarded and kept in history like
+    the dataset (though it is not part of it); search reads it."""
 
     word = models.CharField(
         max_length=60, unique=True, help_text="The word a reader types, in lower case, e.g. army."
@@ -930,6 +924,7 @@ class SearchTerm(models.Model):
         max_length=300,
         help_text="What it also finds, separated by commas, e.g. armed forces, troops.",
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["word"]
@@ -943,3 +938,11 @@ class SearchTerm(models.Model):
 
     def alternatives(self) -> list[str]:
         return [term.strip() for term in self.finds.split(",") if term.strip()]
+
+
+# Every model whose rows the pages show (search reads the search terms): the dataset stamp
+# (provisions.caching) watches them.
+TRACKED_MODELS = (
+    Party, Theme, Tag, Plan, Provision, Source, Citation, Assessment, Correspondence, Coverage,
+    Position, SearchTerm,
+)  # fmt: skip

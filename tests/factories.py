@@ -12,6 +12,7 @@ from provisions.models import (
     Plan,
     Position,
     Provision,
+    SearchTerm,
     Source,
     Tag,
     Theme,
@@ -26,6 +27,14 @@ class PartyFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"party-{n}")
     name = factory.Sequence(lambda n: f"Party {n}")
     kind = Party.Kind.STATE
+
+
+class SearchTermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SearchTerm
+
+    word = factory.Sequence(lambda n: f"word{n}")
+    finds = "armed forces, troops"
 
 
 class ThemeFactory(factory.django.DjangoModelFactory):

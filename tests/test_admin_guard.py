@@ -14,6 +14,7 @@ from tests.factories import (
     PartyFactory,
     PlanFactory,
     ProvisionFactory,
+    SearchTermFactory,
     SourceFactory,
     TagFactory,
     ThemeFactory,
@@ -70,6 +71,7 @@ FAMILIES = {
     "citation": (CitationFactory, "note"),
     "assessment": (AssessmentFactory, "rationale"),
     "correspondence": (CorrespondenceFactory, "note"),
+    "searchterm": (SearchTermFactory, "finds"),
 }
 
 

@@ -7,7 +7,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from provisions import caching, services
-from tests.factories import PlanFactory, ProvisionFactory, TagFactory
+from tests.factories import PlanFactory, ProvisionFactory, SearchTermFactory, TagFactory
 from tests.scratch import scratch_redis
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +47,15 @@ def test_an_edit_shows_at_once(client, stamp_mode):
 
     assert "800,000" in client.get(url).content.decode()
     assert "800,000" in client.get(provision.plan.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_new_search_term_shows_in_cached_search_results_at_once(client, stamp_mode):
+    ProvisionFactory(text="The armed forces regroup.")
+    url = reverse("provisions:search") + "?q=bayonets"
+    assert "regroup" not in client.get(url).content.decode()
+    services.record_save(obj=SearchTermFactory(word="bayonets", finds="armed forces"))
+    assert "regroup" in client.get(url).content.decode()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
