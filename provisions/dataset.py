@@ -117,7 +117,7 @@ def load(paths: list[Path], *, overwrite: bool = False) -> LoadReport:
     loaded: list[tuple[Path, list]] = []
     deferred: list[DeserializedObject] = []
     deleted = {model: _deleted_keys(model) for model in GROUPS.values()}
-    with _history_off():
+    with history_off():
         for path in paths:
             created = []
             stream = serializers.deserialize(
@@ -185,9 +185,10 @@ def _key(instance) -> tuple:
         return ()
 
 
-class _history_off:
+class history_off:
     """Raw saves record no history, but their many-to-many updates would: keep them quiet; the
-    loaded rows get one history record each afterwards."""
+    loaded rows get one history record each afterwards (a release's database file is built
+    under it too)."""
 
     def __enter__(self):
         self.before = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
@@ -235,7 +236,7 @@ def _overwrite(stored, item: DeserializedObject, changed: list[str], path: Path,
                 del stored.skip_history_when_saving
 
 
-class _history_on(_history_off):
+class _history_on(history_off):
     def __enter__(self):
         self.before = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
         settings.SIMPLE_HISTORY_ENABLED = True
@@ -288,7 +289,7 @@ def snapshot(directory: Path | None = None) -> dict[Path, int]:
                 placed.setdefault(_key_of(model, record), (index, position))
         files = files or [directory / f"{group}.json"]
         buckets: list[list[tuple]] = [[] for _ in files]
-        for obj in _rows(model):
+        for obj in model_rows(model):
             key = obj.natural_key()
             index, position = placed.get(key, (0, None))
             order = (0, position) if position is not None else (1, obj.pk)
@@ -305,7 +306,7 @@ def records():
     """Every dataset row as a file record, group by group (the API's export streams these)."""
     for model in GROUPS.values():
         fields = file_fields(model)
-        for row in _rows(model).iterator(chunk_size=500):
+        for row in model_rows(model).iterator(chunk_size=500):
             yield from serializers.serialize(
                 "python", [row], fields=fields,
                 use_natural_foreign_keys=True, use_natural_primary_keys=True,
@@ -319,7 +320,9 @@ def _serialize(rows: list, fields: list[str]) -> str:
     return json.dumps(records, indent=2, ensure_ascii=False, cls=DjangoJSONEncoder) + "\n"
 
 
-def _rows(model) -> models.QuerySet:
+def model_rows(model) -> models.QuerySet:
+    """Every row of `model` in primary-key order, with what its natural keys need (a snapshot
+    or a release reads the dataset through this too)."""
     related = {
         Provision: ["plan"],
         Citation: ["source", "plan", "provision__plan"],

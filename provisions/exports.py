@@ -16,8 +16,6 @@ On PostgreSQL the export reads one snapshot of the database (REPEATABLE READ): n
 while it is being written can appear in it half-way.
 """
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -27,7 +25,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
-from provisions import caching, dataset
+from provisions import caching, dataset, files
 
 KEEP = 3  # files kept in EXPORT_DIR: the current one and those still being downloaded
 RETRY_AFTER_SECONDS = 5
@@ -45,7 +43,7 @@ def current_export() -> tuple[Path, str]:
     key = _key(caching.dataset_stamp())
     found = _find(directory, key)
     if found is None:
-        with _lock(directory / f".export-{key}.lock"):
+        with files.exclusive(directory / f".export-{key}.lock", ExportInProgress):
             found = _find(directory, key) or _write(directory, key)
         _prune(directory)
     return found, f'"{found.stem.rsplit("-", 1)[1]}"'
@@ -61,26 +59,11 @@ def _find(directory: Path, key: str) -> Path | None:
     return next(iter(directory.glob(f"export-{key}-*.json")), None)
 
 
-@contextlib.contextmanager
-def _lock(path: Path):
-    with open(path, "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ExportInProgress from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            path.unlink(missing_ok=True)
-
-
 def _write(directory: Path, key: str) -> Path:
-    temporary = directory / f".export-{key}.{os.getpid()}.tmp"
     digest = hashlib.sha256()
     # one snapshot for every table (inside a transaction already begun, its own isolation holds)
     snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
-    try:
+    with files.temporary_beside(directory / f"export-{key}") as temporary:
         with open(temporary, "w", encoding="utf-8") as handle, transaction.atomic():
             if snapshot:
                 with connection.cursor() as cursor:
@@ -90,8 +73,6 @@ def _write(directory: Path, key: str) -> Path:
                 digest.update(chunk.encode())
         path = directory / f"export-{key}-{digest.hexdigest()[:32]}.json"
         os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
     return path
 
 

@@ -15,7 +15,6 @@
 
 import contextlib
 import contextvars
-import fcntl
 import functools
 import gzip
 import hashlib
@@ -32,7 +31,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.utils import ConnectionDoesNotExist, load_backend
 
-from provisions import dataset
+from provisions import dataset, files
 from provisions.models import Authored, Coverage, Plan, Release
 
 FROZEN_MODELS = tuple(dataset.GROUPS.values())
@@ -111,7 +110,7 @@ def freeze() -> list[dict]:
     people = set()
     for model in FROZEN_MODELS:
         authored = issubclass(model, Authored)
-        for record in serializers.serialize("python", dataset._rows(model)):
+        for record in serializers.serialize("python", dataset.model_rows(model)):
             if authored:
                 for name in ("author", "modified_by"):
                     if record["fields"].get(name):
@@ -309,29 +308,13 @@ def _ensure(release: Release, name: str, write) -> Path:
     if path.exists():
         return path
     directory.mkdir(parents=True, exist_ok=True)
-    with _lock(directory / f".{name}.lock"):
+    with files.exclusive(directory / f".{name}.lock", FileInProgress):
         if not path.exists():
-            temporary = directory / f".{name}.{os.getpid()}.tmp"
-            try:
+            with files.temporary_beside(path) as temporary:
                 write(temporary)
                 os.replace(temporary, path)
-            finally:
-                temporary.unlink(missing_ok=True)
     file_etag(path)
     return path
-
-
-@contextlib.contextmanager
-def _lock(path: Path, wait: bool = False):
-    with open(path, "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            raise FileInProgress from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def write_files(release: Release) -> list[Path]:
@@ -427,7 +410,7 @@ def _build(release: Release, path: Path) -> None:
             for model in (get_user_model(), *FROZEN_MODELS):
                 editor.create_model(model)
         objects = serializers.deserialize("python", records_of(release), using=alias)
-        with dataset._history_off(), transaction.atomic(using=alias):
+        with dataset.history_off(), transaction.atomic(using=alias):
             for item in objects:
                 item.save(using=alias)
     finally:

@@ -14,7 +14,6 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.core.validators import slug_re
 from django.db.models import Q
 from django.http import (
-    FileResponse,
     Http404,
     HttpResponse,
     HttpResponseRedirect,
@@ -22,7 +21,6 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.cache import get_conditional_response
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django.views import defaults
@@ -34,6 +32,7 @@ from rapidfuzz import fuzz
 from provisions import (
     citing,
     diffing,
+    files,
     flows,
     origins,
     pictures,
@@ -672,20 +671,14 @@ def release_download(request, number: int, name: str):
         )
         response["Retry-After"] = "5"
         return response
-    etag = releases.file_etag(path)
-    not_modified = get_conditional_response(request, etag=etag)
-    if not_modified is not None:
-        return not_modified
-    content_type = "application/zip" if name.endswith(".zip") else "application/json"
-    response = FileResponse(
-        open(path, "rb"),  # noqa: SIM115 (FileResponse closes it)
-        content_type=content_type,
-        as_attachment=True,
+    return files.download(
+        request,
+        path,
+        etag=releases.file_etag(path),
+        content_type="application/zip" if name.endswith(".zip") else "application/json",
         filename=f"peace-plan-tracker-release-{release.number}-{name}",
+        cache="public, max-age=86400, immutable",
     )
-    response["ETag"] = etag
-    response["Cache-Control"] = "public, max-age=86400, immutable"
-    return response
 
 
 @require_safe

@@ -12,10 +12,9 @@ import re
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.cache import get_conditional_response
 from django.utils.http import urlencode
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.plumbing import build_array_type, build_basic_type
@@ -38,7 +37,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
-from provisions import changes, citing, exports, positions, queries, services, witnesses
+from provisions import changes, citing, exports, files, positions, queries, services, witnesses
 from provisions.api import filters, serializers
 from provisions.api.conditional import ETagMixin, OwnWorkOrModerator
 from provisions.api.renderers import CSVRenderer, TableCSVRenderer, TEIRenderer, spreadsheet_safe
@@ -741,18 +740,15 @@ class ExportView(JsonErrorsMixin, APIView):
             )
             response["Retry-After"] = str(exports.RETRY_AFTER_SECONDS)
             return response
-        not_modified = get_conditional_response(request, etag=etag)
-        if not_modified is not None:
-            return not_modified
-        response = FileResponse(
-            open(path, "rb"),  # noqa: SIM115 (FileResponse closes it)
+        response = files.download(
+            request,
+            path,
+            etag=etag,
             content_type="application/json",
-            as_attachment=True,
             filename="peace-plan-tracker.json",
+            cache="no-cache",  # revalidate: the ETag changes with every edit
         )
-        response["ETag"] = etag
-        response["Cache-Control"] = "no-cache"  # revalidate: the ETag changes with every edit
-        return Coverage.objects.state_in(response)
+        return Coverage.objects.state_in(response) if response.status_code == 200 else response
 
 
 CITE_STYLES = ("all", "bibtex", "csl")
