@@ -162,10 +162,10 @@ def _trace(provision, lineage, rows, parents, written) -> Origins:
     earlier = [p for p in earlier if earlier_than_own(p)]
     order = {p.pk: i for i, p in enumerate(earlier)}
     # the ancestors that descend from each earlier text: where a phrase could have been dropped
+    # (each ancestor's own ancestors walked once)
+    above = {a: _ancestors(a, parents) for a in ancestors}
     lines = {
-        p.pk: sorted(
-            (a for a in ancestors if p.pk in _ancestors(a, parents)), key=order.__getitem__
-        )
+        p.pk: sorted((a for a in ancestors if p.pk in above[a]), key=order.__getitem__)
         for p in earlier
         if p.pk in ancestors
     }
