@@ -40,6 +40,19 @@ class Witness:
     translation: str = ""
     citation: Citation | None = None
 
+    @classmethod
+    def of(cls, citation: Citation, *, keep_citation: bool = True) -> Witness:
+        """A cited reading as a witness (its source loaded); without the citation itself where
+        the witness is cached."""
+        return cls(
+            id=f"c{citation.pk}",
+            label=_label(citation),
+            language=citation.reading_language or citation.source.language,
+            text=citation.reading,
+            translation=citation.reading_translation,
+            citation=citation if keep_citation else None,
+        )
+
     @property
     def source(self):
         return self.citation.source if self.citation else None
@@ -93,18 +106,7 @@ class Disagreements:
 def witnesses_of(provision: Provision) -> list[Witness]:
     """The point's witnesses: each cited reading (citations come prefetched with their source),
     oldest source first, then our restatement."""
-    found = [
-        Witness(
-            id=f"c{citation.pk}",
-            label=_label(citation),
-            language=citation.reading_language or citation.source.language,
-            text=citation.reading,
-            translation=citation.reading_translation,
-            citation=citation,
-        )
-        for citation in provision.citations.all()
-        if citation.reading
-    ]
+    found = [Witness.of(citation) for citation in provision.citations.all() if citation.reading]
     found.append(Witness(OURS, "Our restatement", Provision.TEXT_LANGUAGE, provision.text))
     return found
 
@@ -186,10 +188,7 @@ def variants_by_provision(plans=None) -> dict[int, Disagreements]:
             "pk", "provision_id", "reading", "reading_language", "reading_translation",
             "source__language", "source__code", "source__publisher",
         ):  # fmt: skip
-            by_provision.setdefault(c.provision_id, []).append(
-                Witness(f"c{c.pk}", _label(c), c.reading_language or c.source.language,
-                        c.reading, c.reading_translation)
-            )  # fmt: skip
+            by_provision.setdefault(c.provision_id, []).append(Witness.of(c, keep_citation=False))
         found = _disagreements_of({pid: w for pid, w in by_provision.items() if len(w) > 1})
         cache.set(key, found, timeout=VARIANTS_TIMEOUT)
     return found
