@@ -51,7 +51,8 @@ class Command(BaseCommand):
             # as after any bulk load: the planner's statistics would otherwise describe the
             # tables as they were (autovacuum catches up only later)
             tables = [
-                model._meta.db_table for model in apps.get_app_config("provisions").get_models()
+                model._meta.db_table
+                for model in apps.get_app_config("provisions").get_models(include_auto_created=True)
             ]
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE " + ", ".join(map(connection.ops.quote_name, tables)))
