@@ -234,6 +234,9 @@ class Plan(Curated):
 
     class Meta:
         ordering = ["presented_on", "slug"]
+        # the versions' order everywhere (lists, pickers, the scorecard): read in index order,
+        # a page of versions, or of their provisions (a nested loop from it), reads its rows only
+        indexes = [models.Index(fields=["presented_on", "slug"], name="plan_date_order")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(based_on=models.F("pk")), name="plan_not_based_on_itself"
