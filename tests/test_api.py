@@ -490,6 +490,43 @@ def test_anonymous_clients_are_throttled(api_client, data, monkeypatch):
     assert "detail" in api_client.get(reverse("api:theme-list")).json()
 
 
+def test_provisions_list_in_versions_date_order_then_reading_order(api_client):
+    """The default order (the plan index's, migration 0013): versions by date, then slug,
+    whatever order they were entered in; each version's points by position."""
+    import datetime
+
+    later = PlanFactory(slug="b-later", presented_on=datetime.date(2025, 12, 1))
+    same_day = PlanFactory(slug="a-same-day", presented_on=datetime.date(2025, 12, 1))
+    earlier = PlanFactory(slug="c-earlier", presented_on=datetime.date(2025, 11, 1))
+    for plan in (later, same_day, earlier):
+        for number, position in ((1, 2), (2, 1)):
+            ProvisionFactory(plan=plan, number=number, position=position)
+    rows = api_client.get(reverse("api:provision-list")).json()["results"]
+    order = [(row["plan"], row["number"]) for row in rows]
+    assert order == [
+        (slug, number) for slug in ("c-earlier", "a-same-day", "b-later") for number in (2, 1)
+    ]
+
+
+def test_a_list_counts_its_rows_once_per_state_of_the_data(api_client):
+    """Counting every provision grows with the archive: the count is kept under the dataset
+    stamp, so another page of the same list does not count again, and an edit counts afresh."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    plan = PlanFactory()
+    for number in range(1, 4):
+        ProvisionFactory(plan=plan, number=number, position=number)
+    url = reverse("api:provision-list")
+    assert api_client.get(url, {"page_size": 1}).json()["count"] == 3
+    with CaptureQueriesContext(connection) as captured:
+        second = api_client.get(url, {"page_size": 1, "page": 2})
+    assert second.json()["count"] == 3 and len(second.json()["results"]) == 1
+    assert not [q["sql"] for q in captured if "COUNT(" in q["sql"].upper()]
+    ProvisionFactory(plan=plan, number=4, position=4)
+    assert api_client.get(url, {"page_size": 1, "page": 2}).json()["count"] == 4
+
+
 @pytest.mark.parametrize("size", [5, 50])
 def test_list_query_count_does_not_grow_with_the_page(
     api_client, django_assert_max_num_queries, size
