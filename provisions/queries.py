@@ -438,25 +438,23 @@ def scorecard(*, baseline: Plan | None = None, page_number=1) -> Scorecard:
     (the version it is based on, or the reader's baseline), one page of versions at a time: an
     archive of a thousand versions would otherwise compare them all on one request. Withdrawn
     versions get no column (one may still be a base or the baseline)."""
-    plans = (
-        Plan.objects.filter(withdrawn=False)
-        .select_related("based_on")
-        .order_by("presented_on", "slug")
-    )
+    # paged in the database (the plan index's order): only this page's versions are read
+    plans = Plan.objects.filter(withdrawn=False).order_by("presented_on", "slug")
+    if baseline is None:
+        plans = plans.filter(based_on__isnull=False).select_related("based_on")
+    else:
+        plans = plans.exclude(pk=baseline.pk)
+    page = Paginator(plans, SCORE_PAGE).get_page(page_number)
     pairs = []
-    for plan in plans:
+    for plan in page.object_list:
         base = baseline or plan.based_on
-        if base is None or base.pk == plan.pk:
-            continue
         # a version older than the baseline is compared forward, into the baseline
         earlier_first = baseline is not None and plan.presented_on < baseline.presented_on
         pairs.append(((plan, base) if earlier_first else (base, plan), plan))
-    page = Paginator(pairs, SCORE_PAGE).get_page(page_number)
-    on_page = list(page.object_list)
-    compared = comparisons([pair for pair, _ in on_page]) if pairs else []
+    compared = comparisons([pair for pair, _ in pairs]) if pairs else []
     columns = [
         ScoreColumn(version, comparison)
-        for (_, version), comparison in zip(on_page, compared, strict=True)
+        for (_, version), comparison in zip(pairs, compared, strict=True)
     ]
     cells: dict[tuple[str, int], dict[str, int]] = {}
     for column in columns:

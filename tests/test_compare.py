@@ -357,9 +357,10 @@ def test_scorecard_and_search_query_counts_do_not_grow_with_the_data(
             provision = ProvisionFactory(plan=plan, number=number, position=number, text="troops")
             provision.themes.add(theme)
         previous = plan
-    # plans, themes; dataset stamp; for every column at once: provisions, their themes,
-    # links (one round per version a chain reaches), assessments
-    with django_assert_max_num_queries(8):  # the stamp is read once per request
+    # the count of versions and this page of them (paged in the database), themes; dataset
+    # stamp; for every column at once: provisions, their themes, links (one round per version
+    # a chain reaches), assessments
+    with django_assert_max_num_queries(9):  # the stamp is read once per request
         assert client.get(reverse("provisions:scorecard")).status_code == 200
     # the dataset stamp (page cache), the count and the best matches (with their plans); the
     # version and theme choices; the editors' search terms
