@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connections, router
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -590,13 +590,30 @@ def tags() -> QuerySet[Tag]:
 # <mark> after escaping, so stored text can never inject markup through a search result.
 MATCH_START, MATCH_STOP = "\x02", "\x03"
 SEARCH_LIMIT = 50
+# Ranking reads every candidate's vector, and counting every match reads its row: of more
+# matches than this, the ones in the latest versions are counted and ranked (the archive's
+# 40,000 points hold fewer matches of any word; 47,558 match "troops" at 10,000 versions)
+SEARCH_CANDIDATES = 1000
 
 
 @dataclass
 class SearchResults:
     query: str
     hits: list[Provision]  # each with .headline (text with match markers) and .rank
-    total: int
+    total: int  # at most SEARCH_CANDIDATES: see `capped`
+    capped: bool = False  # more points matched than were ranked
+
+
+def _candidates(matches: QuerySet[Provision]) -> tuple[QuerySet[Provision], int, bool]:
+    """The matches to rank and show, their number, and whether there were more: at most
+    SEARCH_CANDIDATES, from the latest versions back (read in the plan index's order, so a
+    frequent word stops as soon as enough are found), all of them when there are fewer. One
+    query, which also counts them."""
+    latest = matches.order_by("-plan__presented_on", "-plan__slug", "-position", "-pk")
+    ids = list(latest.values_list("pk", flat=True)[: SEARCH_CANDIDATES + 1])
+    capped = len(ids) > SEARCH_CANDIDATES
+    ids = ids[:SEARCH_CANDIDATES]
+    return Provision.objects.filter(pk__in=ids).select_related("plan"), len(ids), capped
 
 
 def _mark_words(text: str, words: list[str]) -> str:
@@ -648,10 +665,10 @@ def search(
             )
         ts_query = SearchQuery(query, search_type="websearch", config="english")
         matches = base.alias(search_vector=_stored_vector()).filter(search_vector=ts_query)
-        total = matches.count()
+        candidates, total, capped = _candidates(matches)
         hits = list(
-            matches.annotate(
-                rank=SearchRank(F("search_vector"), ts_query),
+            candidates.annotate(
+                rank=SearchRank(_stored_vector(), ts_query),
                 headline=SearchHeadline(
                     "text",
                     ts_query,
@@ -662,7 +679,7 @@ def search(
                 ),
             ).order_by("-rank", "plan__presented_on", "position")[:SEARCH_LIMIT]
         )
-        return SearchResults(query, hits, total)
+        return SearchResults(query, hits, total, capped)
 
     condition = Q()
     for forms in alternatives:
@@ -670,14 +687,13 @@ def search(
         for form in forms:
             either |= Q(text__icontains=form) | Q(summary__icontains=form)
         condition &= either
-    matches = base.filter(condition).distinct().order_by("plan__presented_on", "position")
-    total = matches.count()
-    hits = list(matches[:SEARCH_LIMIT])
+    candidates, total, capped = _candidates(base.filter(condition).distinct())
+    hits = list(candidates.order_by("plan__presented_on", "position")[:SEARCH_LIMIT])
     marked = [form for forms in alternatives for form in forms]
     for hit in hits:
         hit.headline = _mark_words(hit.text, marked)
         hit.rank = None
-    return SearchResults(query, hits, total)
+    return SearchResults(query, hits, total, capped)
 
 
 def _search_terms() -> dict[str, list[str]]:

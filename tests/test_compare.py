@@ -254,6 +254,25 @@ def test_search_finds_and_highlights_across_versions(client, versions):
     assert swap.content.lstrip().startswith(b'<section id="search-results"')
 
 
+def test_search_ranks_a_bounded_set_of_matches_from_the_latest_versions(client, monkeypatch):
+    """Ranking and counting read every candidate: of more matches than SEARCH_CANDIDATES, the
+    latest versions' are ranked, and the page says there were more; fewer are all ranked."""
+    monkeypatch.setattr(queries, "SEARCH_CANDIDATES", 3)
+    for month in range(1, 6):
+        plan = PlanFactory(slug=f"v{month}", presented_on=date(2025, month, 1))
+        ProvisionFactory(plan=plan, number=1, position=1, text="Troops withdraw.")
+    ProvisionFactory(plan=PlanFactory(slug="other"), text="Sanctions are lifted.")
+    response = client.get(reverse("provisions:search"), {"q": "troops"})
+    results = response.context["results"]
+    assert results.capped and results.total == 3
+    assert sorted(hit.plan.slug for hit in results.hits) == ["v3", "v4", "v5"]
+    assert "More than 3 points match" in response.content.decode()
+    narrowed = client.get(reverse("provisions:search"), {"q": "troops", "plan": "v1"})
+    assert not narrowed.context["results"].capped
+    assert [hit.plan.slug for hit in narrowed.context["results"].hits] == ["v1"]
+    assert "1 point matches" in narrowed.content.decode()
+
+
 def test_search_escapes_stored_text_and_the_query(client):
     ProvisionFactory(text=f"alert {HOSTILE} here")
     response = client.get(reverse("provisions:search"), {"q": "alert <script>"})
