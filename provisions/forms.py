@@ -156,10 +156,16 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # the latest versions (queries.picker_versions), and the one asked for if older
+        asked = self.data.get("plan") if self.is_bound else None
+        chosen = (
+            Plan.objects.filter(slug=asked).first()
+            if isinstance(asked, str) and asked and slug_re.match(asked)
+            else None
+        )
         self.fields["plan"].choices = [("", "Every version")] + [
-            (slug, name) for slug, name in Plan.objects.order_by("presented_on", "slug")
-            .values_list("slug", "short_name")
-        ]  # fmt: skip
+            (row.slug, row.short_name) for row in queries.picker_versions(chosen)
+        ]
         self.fields["theme"].choices = [("", "Every theme")] + [
             (t.slug, t.name) for t in queries.themes()
         ]

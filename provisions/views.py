@@ -12,7 +12,6 @@ import re
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.validators import slug_re
-from django.db.models import Q
 from django.http import (
     Http404,
     HttpResponse,
@@ -366,16 +365,9 @@ def _comparison_context(request, left: str, right: str) -> dict:
 
 
 def _picker_plans(*chosen: Plan | None):
-    """The versions a picker offers, as light rows (see the version_options tag): those not
-    withdrawn, and any withdrawn one the page already names, so the picker can show it chosen
-    (marked withdrawn) rather than silently showing another version."""
-    fields = ("pk", "slug", "short_name", "presented_on", "withdrawn")
-    offered = Q(withdrawn=False) | Q(pk__in=[plan.pk for plan in chosen if plan])
-    return (
-        Plan.objects.filter(offered)
-        .order_by("presented_on", "slug")
-        .values_list(*fields, named=True)
-    )
+    """The versions a picker offers (queries.picker_versions), read only if the picker is
+    drawn: the comparison keeps its pickers as cached fragments."""
+    return SimpleLazyObject(lambda: queries.picker_versions(*chosen))
 
 
 FRAGMENT_VERSION = "compare-7"  # change with compare.html's markup

@@ -387,6 +387,26 @@ def test_scorecard_and_search_query_counts_do_not_grow_with_the_data(
         assert client.get(reverse("provisions:search"), {"q": "troops"}).status_code == 200
 
 
+def test_pickers_offer_the_latest_versions_and_the_chosen_ones(client, monkeypatch):
+    """A select of every version grows with the archive (600 kB at 10,000 versions): pickers
+    offer the latest PICKER_VERSIONS, the versions the page names, and say where the rest are;
+    an older version can still be asked for."""
+    monkeypatch.setattr(queries, "PICKER_VERSIONS", 2)
+    plans = [PlanFactory(slug=f"v{month}", presented_on=date(2025, month, 1)) for month in (1, 2, 3, 4, 5)]  # fmt: skip
+    html = client.get(compare_url(plans[0], plans[1])).content.decode()
+    offered = re.findall(r'<option value="(v\d)"', html.split('name="right"')[0])
+    assert offered == ["v1", "v2", "v4", "v5"]
+    assert "Earlier versions: open one from the list of versions" in html
+    scorecard = client.get(reverse("provisions:scorecard")).content.decode()
+    assert 'value="v3"' not in scorecard and 'value="v5"' in scorecard
+    search = client.get(reverse("provisions:search"), {"q": "troops", "plan": "v1"})
+    assert search.context["form"].is_valid()
+    assert 'value="v1" selected' in search.content.decode()
+    monkeypatch.setattr(queries, "PICKER_VERSIONS", 10)  # (another pair: pickers are cached)
+    html = client.get(compare_url(plans[0], plans[2])).content.decode()
+    assert "Earlier versions" not in html and 'value="v3"' in html
+
+
 def test_version_options_escape_names_and_mark_the_chosen_one():
     from provisions.templatetags.provisions import version_options
 

@@ -107,7 +107,12 @@ def version_options(plans, selected=None) -> str:
             f"{html.escape(plan.short_name)} ({_month(plan)}){_withdrawn(plan)}</option>"
             for plan in plans
         )
+        + (EARLIER_OPTION if getattr(plans, "earlier", False) else "")
     )
+
+
+# a picker offers the latest versions (queries.picker_versions); it says where the others are
+EARLIER_OPTION = "<option disabled>Earlier versions: open one from the list of versions</option>"
 
 
 def _withdrawn(plan) -> str:
