@@ -75,9 +75,7 @@ def timeline(page_number=1, *, include_withdrawn: bool = False) -> Page:
     ordered = Plan.objects.order_by("presented_on", "slug").values_list("pk", flat=True)
     if not include_withdrawn:
         ordered = ordered.filter(withdrawn=False)
-    counts = Plan.objects.aggregate(
-        all=Count("pk"), withdrawn=Count("pk", filter=Q(withdrawn=True))
-    )
+    counts = _plan_counts()
     paginator = Paginator(ordered, TIMELINE_PAGE)
     # the one count query above serves the pager too (a cached_property, set ahead)
     paginator.count = counts["all"] if include_withdrawn else counts["all"] - counts["withdrawn"]
@@ -88,6 +86,19 @@ def timeline(page_number=1, *, include_withdrawn: bool = False) -> Page:
     _annotate_lineage(plans)
     page.object_list = plans
     return page
+
+
+def _plan_counts() -> dict[str, int]:
+    """How many versions there are, and how many withdrawn: counted once per state of the
+    data (counting reads every version: it grows with the archive)."""
+    key = f"plan-counts:{caching.dataset_stamp()}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = Plan.objects.aggregate(
+            all=Count("pk"), withdrawn=Count("pk", filter=Q(withdrawn=True))
+        )
+        cache.set(key, counts, timeout=COMPARISON_TIMEOUT)
+    return counts
 
 
 def _annotate_lineage(plans: list[Plan]) -> None:

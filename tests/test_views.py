@@ -132,6 +132,25 @@ def test_home_pages_through_many_versions(client, make_plan):
     assert client.get(reverse("provisions:plan-list"), {"page": "x"}).status_code == 200
 
 
+def test_home_counts_the_versions_once_per_state_of_the_data(client):
+    """Counting every version grows with the archive: the count is kept under the dataset
+    stamp, so the home page's other pages do not count again, and an edit counts afresh."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):
+        PlanFactory()
+    PlanFactory(withdrawn=True, withdrawn_reason="A duplicate.")
+    url = reverse("provisions:plan-list")
+    assert client.get(url).context["page"].paginator.count == 3
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url, {"withdrawn": "include"}).context["page"]
+    assert page.paginator.count == 4 and page.withdrawn_count == 1
+    assert not [q["sql"] for q in captured if q["sql"].startswith("SELECT COUNT(")]
+    PlanFactory()
+    assert client.get(url, {"withdrawn": "include"}).context["page"].paginator.count == 5
+
+
 def test_health_answers_without_the_database(client, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert client.get(reverse("provisions:health")).content == b"ok"
