@@ -10,7 +10,17 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connections, router
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -648,16 +658,32 @@ class SearchResults:
     capped: bool = False  # more points matched than were ranked
 
 
-def _candidates(matches: QuerySet[Provision]) -> tuple[QuerySet[Provision], int, bool]:
-    """The matches to rank and show, their number, and whether there were more: at most
-    SEARCH_CANDIDATES, from the latest versions back (read in the plan index's order, so a
-    frequent word stops as soon as enough are found), all of them when there are fewer. One
-    query, which also counts them."""
+def _best(matches: QuerySet[Provision], *, rank=None, headline=None):
+    """The best SEARCH_LIMIT matches (by `rank` when given, then version date and reading
+    order), with their `headline` when given; how many were weighed; whether there were more.
+    At most SEARCH_CANDIDATES are weighed, from the latest versions back (read in the plan
+    index's order, so a frequent word stops as soon as enough are found), all of them when
+    there are fewer. Two queries: the candidates with what orders them (which counts them
+    too), then the rows shown, by id (joined to their own versions, not to every version)."""
     latest = matches.order_by("-plan__presented_on", "-plan__slug", "-position", "-pk")
-    ids = list(latest.values_list("pk", flat=True)[: SEARCH_CANDIDATES + 1])
-    capped = len(ids) > SEARCH_CANDIDATES
-    ids = ids[:SEARCH_CANDIDATES]
-    return Provision.objects.filter(pk__in=ids).select_related("plan"), len(ids), capped
+    latest = latest.annotate(rank=rank if rank is not None else Value(0.0))
+    rows = list(
+        latest.values_list("pk", "rank", "plan__presented_on", "position")[: SEARCH_CANDIDATES + 1]
+    )
+    capped = len(rows) > SEARCH_CANDIDATES
+    rows = rows[:SEARCH_CANDIDATES]
+    rows.sort(key=lambda row: (-row[1], row[2], row[3], row[0]))
+    best = rows[:SEARCH_LIMIT]
+    shown = Provision.objects.filter(pk__in=[row[0] for row in best]).select_related("plan")
+    if headline is not None:
+        shown = shown.annotate(headline=headline)
+    by_pk = shown.in_bulk()
+    hits = []
+    for pk, score, *_ in best:
+        hit = by_pk[pk]
+        hit.rank = score if rank is not None else None
+        hits.append(hit)
+    return hits, len(rows), capped
 
 
 def _mark_words(text: str, words: list[str]) -> str:
@@ -709,20 +735,16 @@ def search(
             )
         ts_query = SearchQuery(query, search_type="websearch", config="english")
         matches = base.alias(search_vector=_stored_vector()).filter(search_vector=ts_query)
-        candidates, total, capped = _candidates(matches)
-        hits = list(
-            candidates.annotate(
-                rank=SearchRank(_stored_vector(), ts_query),
-                headline=SearchHeadline(
-                    "text",
-                    ts_query,
-                    config="english",
-                    start_sel=MATCH_START,
-                    stop_sel=MATCH_STOP,
-                    highlight_all=True,
-                ),
-            ).order_by("-rank", "plan__presented_on", "position")[:SEARCH_LIMIT]
+        headline = SearchHeadline(
+            "text",
+            ts_query,
+            config="english",
+            start_sel=MATCH_START,
+            stop_sel=MATCH_STOP,
+            highlight_all=True,
         )
+        rank = SearchRank(F("search_vector"), ts_query)
+        hits, total, capped = _best(matches, rank=rank, headline=headline)
         return SearchResults(query, hits, total, capped)
 
     condition = Q()
@@ -731,12 +753,10 @@ def search(
         for form in forms:
             either |= Q(text__icontains=form) | Q(summary__icontains=form)
         condition &= either
-    candidates, total, capped = _candidates(base.filter(condition).distinct())
-    hits = list(candidates.order_by("plan__presented_on", "position")[:SEARCH_LIMIT])
+    hits, total, capped = _best(base.filter(condition).distinct())
     marked = [form for forms in alternatives for form in forms]
     for hit in hits:
         hit.headline = _mark_words(hit.text, marked)
-        hit.rank = None
     return SearchResults(query, hits, total, capped)
 
 
