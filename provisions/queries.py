@@ -371,26 +371,25 @@ def _notes(rows, left: Plan, right: Plan, notes_of) -> dict[str, list[str]]:
 def changed_counts(pairs: list[tuple[Plan, Plan]]) -> dict[int, int]:
     """Rows changed between each (base, version) pair, keyed by the version: cached on their
     own, so the home page does not unpickle whole comparisons to count them."""
+    counts = _per_pair(pairs, "changed:v1", lambda c: sum(row.changed for row in c.rows))
+    return {right.pk: count for (_, right), count in zip(pairs, counts, strict=True)}
+
+
+def _per_pair(pairs: list[tuple[Plan, Plan]], name: str, value_of) -> list:
+    """`value_of(comparison)` for each (left, right) pair, cached on its own under `name` and
+    the dataset stamp; the comparisons are read (or computed) only for the pairs missing."""
     if not pairs:
-        return {}
+        return []
     stamp = dataset_stamp()
-    keys = {f"changed:v1:{left.pk}:{right.pk}:{stamp}": right.pk for left, right in pairs}
-    counts = {keys[key]: value for key, value in cache.get_many(list(keys)).items()}
-    missing = [pair for pair in pairs if pair[1].pk not in counts]
+    keys = [f"{name}:{left.pk}:{right.pk}:{stamp}" for left, right in pairs]
+    cached = cache.get_many(keys)
+    missing = [(key, pair) for key, pair in zip(keys, pairs, strict=True) if key not in cached]
     if missing:
-        fresh = {
-            c.right.pk: sum(row.changed for row in c.rows)
-            for c in comparisons(missing, stamp=stamp)
-        }
-        cache.set_many(
-            {
-                f"changed:v1:{left.pk}:{right.pk}:{stamp}": fresh[right.pk]
-                for left, right in missing
-            },
-            timeout=COMPARISON_TIMEOUT,
-        )
-        counts.update(fresh)
-    return counts
+        compared = comparisons([pair for _, pair in missing], stamp=stamp)
+        fresh = {key: value_of(c) for (key, _), c in zip(missing, compared, strict=True)}
+        cache.set_many(fresh, timeout=COMPARISON_TIMEOUT)
+        cached.update(fresh)
+    return [cached[key] for key in keys]
 
 
 def comparison_statuses(comparison: Comparison) -> dict:
@@ -421,26 +420,24 @@ class ScoreColumn:
     the left (so a version older than the baseline is read forward: what became of it)."""
 
     version: Plan
-    comparison: Comparison
-
-    @property
-    def left(self) -> Plan:
-        return self.comparison.left
-
-    @property
-    def right(self) -> Plan:
-        return self.comparison.right
+    left: Plan
+    right: Plan
+    # whether any link joins the two versions: without one, every point would count as
+    # removed or added, which says nothing about the documents
+    linked: bool
 
     @property
     def forward(self) -> bool:
         """The version is the earlier side (older than the baseline)."""
         return self.version.pk == self.left.pk and self.left.pk != self.right.pk
 
-    @property
-    def linked(self) -> bool:
-        """Whether any link joins the two versions: without one, every point would count as
-        removed or added, which says nothing about the documents."""
-        return any(row.left and row.right for row in self.comparison.rows)
+
+def _score(comparison: Comparison) -> tuple[dict, bool]:
+    """What a scorecard column needs of a comparison: its counts by theme, and whether any
+    link joins the two versions (kept per pair: a page of 25 columns does not unpickle 25
+    whole comparisons)."""
+    linked = any(row.left and row.right for row in comparison.rows)
+    return comparison.summary["by_theme"], linked
 
 
 @dataclass
@@ -475,15 +472,13 @@ def scorecard(*, baseline: Plan | None = None, page_number=1) -> Scorecard:
         # a version older than the baseline is compared forward, into the baseline
         earlier_first = baseline is not None and plan.presented_on < baseline.presented_on
         pairs.append(((plan, base) if earlier_first else (base, plan), plan))
-    compared = comparisons([pair for pair, _ in pairs]) if pairs else []
-    columns = [
-        ScoreColumn(version, comparison)
-        for (_, version), comparison in zip(pairs, compared, strict=True)
-    ]
+    scores = _per_pair([pair for pair, _ in pairs], "score:v1", _score)
+    columns = []
     cells: dict[tuple[str, int], dict[str, int]] = {}
-    for column in columns:
-        for theme, by_relation in column.comparison.summary["by_theme"].items():
-            cells[(theme, column.version.pk)] = {
+    for ((left, right), version), (by_theme, linked) in zip(pairs, scores, strict=True):
+        columns.append(ScoreColumn(version, left, right, linked))
+        for theme, by_relation in by_theme.items():
+            cells[(theme, version.pk)] = {
                 name: sum(by_relation[r] for r in relations)
                 for name, relations in SCORE_COLUMNS.items()
             }
