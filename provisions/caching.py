@@ -25,9 +25,12 @@ from collections import OrderedDict
 from asgiref.local import Local
 from django.conf import settings
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.functional import cached_property
 from rest_framework.settings import api_settings
 
 GENERATION_KEY = "dataset:generation"
@@ -85,6 +88,32 @@ def on_data_change(sender, **kwargs) -> None:
     another database (a release's read-only copy being built) are not the dataset's."""
     if sender._meta.app_label == "provisions" and kwargs.get("using") in (None, "default"):
         advance_stamp()
+
+
+# --- counts ------------------------------------------------------------------------------------
+
+COUNT_TIMEOUT = 24 * 3600  # keys carry the dataset stamp; old ones just expire
+
+
+class StampedCountPaginator(Paginator):
+    """Counts a list's rows once per state of the data (the API's lists, the scorecard's
+    versions): the count is kept under the dataset stamp and the query's SQL. Counting is the
+    part of a page whose cost grows with the archive (every provision: 48 ms at 10,000
+    versions, where the page itself takes 1 ms); an edit moves the stamp on, so a count is
+    never stale."""
+
+    @cached_property
+    def count(self):
+        if not isinstance(self.object_list, QuerySet):
+            return super().count
+        sql, params = self.object_list.query.sql_with_params()
+        query = f"{self.object_list.db}\n{sql}\n{params!r}"
+        key = f"count:{dataset_stamp()}:{hashlib.sha256(query.encode()).hexdigest()}"
+        count = cache.get(key)
+        if count is None:
+            count = super().count
+            cache.set(key, count, timeout=COUNT_TIMEOUT)
+        return count
 
 
 # --- whole responses ---------------------------------------------------------------------------

@@ -465,7 +465,7 @@ def scorecard(*, baseline: Plan | None = None, page_number=1) -> Scorecard:
         plans = plans.filter(based_on__isnull=False).select_related("based_on")
     else:
         plans = plans.exclude(pk=baseline.pk)
-    page = Paginator(plans, SCORE_PAGE).get_page(page_number)
+    page = caching.StampedCountPaginator(plans, SCORE_PAGE).get_page(page_number)
     pairs = []
     for plan in page.object_list:
         base = baseline or plan.based_on

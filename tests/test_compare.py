@@ -327,6 +327,26 @@ def test_scorecard_compares_one_page_of_versions_at_a_time(client, monkeypatch):
     assert f"baseline={first.slug}&amp;page=2" in rebased.content.decode()
 
 
+def test_scorecard_counts_its_versions_once_per_state_of_the_data(client, monkeypatch):
+    """Paged in the database, the scorecard counts the versions that have a base once per
+    state of the data: its other pages do not count again, and a new version shows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(queries, "SCORE_PAGE", 2)
+    previous = PlanFactory(slug="v0")
+    for n in range(1, 4):
+        previous = PlanFactory(slug=f"v{n}", based_on=previous)
+    url = reverse("provisions:scorecard")
+    assert client.get(url).context["card"].page.paginator.count == 3
+    with CaptureQueriesContext(connection) as captured:
+        second = client.get(url, {"page": 2}).context["card"]
+    assert [column.right.slug for column in second.columns] == ["v3"]
+    assert not [q["sql"] for q in captured if q["sql"].startswith("SELECT COUNT(")]
+    PlanFactory(slug="v4", based_on=previous)
+    assert client.get(url, {"page": 2}).context["card"].page.paginator.count == 4
+
+
 def test_hostile_text_is_inert_on_every_analyst_page(client, versions):
     for provision in Provision.objects.all():
         provision.text = f"{provision.text} {HOSTILE}"

@@ -1,35 +1,7 @@
-import hashlib
-
-from django.core.cache import cache
-from django.core.paginator import Paginator
-from django.db.models import QuerySet
-from django.utils.functional import cached_property
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
-from provisions import caching
-
-COUNT_TIMEOUT = 24 * 3600  # keys carry the dataset stamp; old ones just expire
-
-
-class StampedCountPaginator(Paginator):
-    """Counts a list's rows once per state of the data: the count is kept under the dataset
-    stamp and the query's SQL. Counting is the one part of a page whose cost grows with the
-    archive (every provision: 48 ms at 10,000 versions, where the page itself takes 1 ms); an
-    edit moves the stamp on, so a count is never stale."""
-
-    @cached_property
-    def count(self):
-        if not isinstance(self.object_list, QuerySet):
-            return super().count
-        sql, params = self.object_list.query.sql_with_params()
-        query = f"{self.object_list.db}\n{sql}\n{params!r}"
-        key = f"count:{caching.dataset_stamp()}:{hashlib.sha256(query.encode()).hexdigest()}"
-        count = cache.get(key)
-        if count is None:
-            count = super().count
-            cache.set(key, count, timeout=COUNT_TIMEOUT)
-        return count
+from provisions.caching import StampedCountPaginator
 
 
 class TrackerPagination(PageNumberPagination):
