@@ -6,6 +6,7 @@ Each page calls one of these, so the number of queries a page makes does not gro
 import datetime
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
@@ -24,6 +25,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -430,6 +432,11 @@ class ScoreColumn:
     def forward(self) -> bool:
         """The version is the earlier side (older than the baseline)."""
         return self.version.pk == self.left.pk and self.left.pk != self.right.pk
+
+    @cached_property
+    def compare_url(self) -> str:
+        """The comparison's address, reversed once for the column's 13 cells, not per cell."""
+        return reverse("provisions:compare", args=[self.left.slug, self.right.slug])
 
 
 def _score(comparison: Comparison) -> tuple[dict, bool]:
