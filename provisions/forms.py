@@ -16,9 +16,9 @@ from provisions.models import Party, Plan, Position, Source, Tag
 from provisions.positions import Status
 
 
-def theme_choices() -> list[tuple[str, str]]:
+def theme_choices(everything: str = "All themes") -> list[tuple[str, str]]:
     """A theme filter's choices (one query, when the form is made)."""
-    return [("", "All themes"), *((t.slug, t.name) for t in queries.themes())]
+    return [("", everything), *((t.slug, t.name) for t in queries.themes())]
 
 
 class PlanFilterForm(forms.Form):
@@ -142,10 +142,21 @@ class VersionPickerForm(forms.Form):
         named = [self.data.get(name) for name in self.fields] if self.is_bound else []
         # only slugs reach the database (a NUL byte would be an error on PostgreSQL)
         named = [value for value in named if isinstance(value, str) and slug_re.match(value)]
+        chosen = []
         if named:
             offered = Plan.objects.filter(Q(withdrawn=False) | Q(slug__in=named))
             for field in self.fields.values():
                 field.queryset = offered.order_by("presented_on", "slug")
+            chosen = list(Plan.objects.filter(slug__in=named))
+        # the selects list the latest versions and those named (queries.picker_versions), not
+        # the whole archive; any version on record is still accepted by its slug
+        versions = queries.picker_versions(*chosen)
+        self.earlier = versions.earlier
+        for field in self.fields.values():
+            field.widget.choices = [("", field.empty_label)] + [
+                (row.slug, f"{row.short_name} (withdrawn)" if row.withdrawn else row.short_name)
+                for row in versions
+            ]
 
 
 class SearchForm(forms.Form):
@@ -166,9 +177,7 @@ class SearchForm(forms.Form):
         self.fields["plan"].choices = [("", "Every version")] + [
             (row.slug, row.short_name) for row in queries.picker_versions(chosen)
         ]
-        self.fields["theme"].choices = [("", "Every theme")] + [
-            (t.slug, t.name) for t in queries.themes()
-        ]
+        self.fields["theme"].choices = theme_choices("Every theme")
 
 
 REFUSED_FILES = {importing.NOT_UTF8, importing.TOO_LARGE, importing.NUL_CHARACTER}

@@ -319,7 +319,8 @@ def compare_pick(request):
     picker = VersionPickerForm(request.GET or None)
     if not picker.is_valid():
         status = 400 if picker.is_bound else 200
-        return render(request, "provisions/compare_pick.html", {"picker": picker}, status=status)
+        context = {"picker": picker, "picker_limit": queries.PICKER_VERSIONS}
+        return render(request, "provisions/compare_pick.html", context, status=status)
     left, right = picker.cleaned_data["left"], picker.cleaned_data["right"]
     rest = {k: v for k, v in request.GET.items() if k not in ("left", "right") and v}
     if (release := getattr(request, "release", None)) is not None:

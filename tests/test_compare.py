@@ -427,6 +427,26 @@ def test_pickers_offer_the_latest_versions_and_the_chosen_ones(client, monkeypat
     assert "Earlier versions" not in html and 'value="v3"' in html
 
 
+def test_the_pick_page_offers_the_latest_versions_and_accepts_any(client, monkeypatch):
+    monkeypatch.setattr(queries, "PICKER_VERSIONS", 2)
+    for month in (1, 2, 3, 4):
+        PlanFactory(slug=f"v{month}", presented_on=date(2025, month, 1))
+    pick = reverse("provisions:compare-pick")
+    page = client.get(pick)
+    offered = re.findall(r'<option value="(v\d)"', page.content.decode().split('name="right"')[0])
+    assert offered == ["v3", "v4"]
+    assert "To compare an earlier one, open it from" in page.content.decode()
+    # an older version named in the query is offered (so it shows as chosen) and accepted
+    answer = client.get(pick, {"left": "v1", "right": "v4"})
+    assert answer.status_code == 302 and answer["Location"].endswith("/compare/v1/v4/")
+    invalid = client.get(pick, {"left": "v1", "right": "nowhere"})
+    assert invalid.status_code == 400
+    offered = re.findall(
+        r'<option value="(v\d)"', invalid.content.decode().split('name="right"')[0]
+    )
+    assert offered == ["v1", "v3", "v4"]
+
+
 def test_version_options_escape_names_and_mark_the_chosen_one():
     from provisions.templatetags.provisions import version_options
 
