@@ -33,6 +33,7 @@ from django.db.utils import ConnectionDoesNotExist, load_backend
 
 from provisions import dataset, files
 from provisions.models import Authored, Coverage, Plan, Release
+from tracker import replicas
 
 FROZEN_MODELS = tuple(dataset.GROUPS.values())
 _FROZEN_LABELS = {model._meta.label_lower for model in FROZEN_MODELS}
@@ -359,7 +360,9 @@ class ReleaseRouter:
         instance = hints.get("instance")
         if model is get_user_model() and instance is not None and instance._state.db == alias:
             return alias
-        return DEFAULT_DB_ALIAS
+        # the live database, as any other read would have it (a replica when there are some):
+        # never Django's fallback to the instance's own database, the release's
+        return replicas.ReplicaRouter().db_for_read(model) or DEFAULT_DB_ALIAS
 
     def db_for_write(self, model, **hints):
         alias = _reading.get()

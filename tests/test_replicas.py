@@ -189,3 +189,22 @@ def test_replicas_need_postgresql_and_a_shared_cache(settings):
     assert {"tracker.E001", "tracker.E002"} <= ids
     settings.DATABASE_REPLICAS = []
     assert not {"tracker.E001", "tracker.E002"} & {message.id for message in run_checks()}
+
+
+def test_reading_a_release_reads_the_live_rows_from_the_replica(replicated):
+    from django.contrib.auth import get_user_model
+
+    from provisions import releases
+
+    token = releases._reading.set("release-7")
+    try:
+        _, seen = serve(
+            RequestFactory().get("/"),
+            lambda: {
+                "people": get_user_model().objects.all().db,
+                "rows": Provision.objects.all().db,
+            },
+        )
+    finally:
+        releases._reading.reset(token)
+    assert seen == {"people": "replica1", "rows": "release-7"}
