@@ -92,7 +92,18 @@ def on_data_change(sender, **kwargs) -> None:
 
 # --- counts ------------------------------------------------------------------------------------
 
-COUNT_TIMEOUT = 24 * 3600  # keys carry the dataset stamp; old ones just expire
+STAMPED_TIMEOUT = 24 * 3600  # keys carry the dataset stamp; old ones just expire
+
+
+def remembered(name: str, compute, *, timeout: int = STAMPED_TIMEOUT):
+    """`compute()`, kept in the cache under `name` and the dataset stamp: worked out once per
+    state of the data (an edit moves the stamp on, so it is never stale)."""
+    key = f"{name}:{dataset_stamp()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=timeout)
+    return value
 
 
 class StampedCountPaginator(Paginator):
@@ -108,12 +119,8 @@ class StampedCountPaginator(Paginator):
             return super().count
         sql, params = self.object_list.query.sql_with_params()
         query = f"{self.object_list.db}\n{sql}\n{params!r}"
-        key = f"count:{dataset_stamp()}:{hashlib.sha256(query.encode()).hexdigest()}"
-        count = cache.get(key)
-        if count is None:
-            count = super().count
-            cache.set(key, count, timeout=COUNT_TIMEOUT)
-        return count
+        name = f"count:{hashlib.sha256(query.encode()).hexdigest()}"
+        return remembered(name, lambda: Paginator.count.func(self))  # the uncached count
 
 
 # --- whole responses ---------------------------------------------------------------------------

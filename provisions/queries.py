@@ -103,14 +103,12 @@ def timeline(page_number=1, *, include_withdrawn: bool = False) -> Page:
 def _plan_counts() -> dict[str, int]:
     """How many versions there are, and how many withdrawn: counted once per state of the
     data (counting reads every version: it grows with the archive)."""
-    key = f"plan-counts:{caching.dataset_stamp()}"
-    counts = cache.get(key)
-    if counts is None:
-        counts = Plan.objects.aggregate(
+    return caching.remembered(
+        "plan-counts",
+        lambda: Plan.objects.aggregate(
             all=Count("pk"), withdrawn=Count("pk", filter=Q(withdrawn=True))
-        )
-        cache.set(key, counts, timeout=COMPARISON_TIMEOUT)
-    return counts
+        ),
+    )
 
 
 def _annotate_lineage(plans: list[Plan]) -> None:
@@ -315,15 +313,20 @@ def comparisons(pairs: list[tuple[Plan, Plan]], *, stamp: str | None = None) -> 
     otherwise all missing pairs in a fixed number of queries."""
     if not pairs:
         return []
-    stamp = stamp or dataset_stamp()
-    keys = [f"comparison:v2:{left.pk}:{right.pk}:{stamp}" for left, right in pairs]
+    return _cached_per_pair(pairs, "comparison:v2", _compare, stamp or dataset_stamp())
+
+
+def _cached_per_pair(pairs: list[tuple[Plan, Plan]], name: str, compute, stamp: str) -> list:
+    """A value per (left, right) pair, each cached under `name`, the pair and the stamp;
+    `compute(missing pairs)` gives those not cached, in their order, in one call."""
+    keys = [f"{name}:{left.pk}:{right.pk}:{stamp}" for left, right in pairs]
     cached = cache.get_many(keys)
     missing = [(key, pair) for key, pair in zip(keys, pairs, strict=True) if key not in cached]
     if missing:
-        fresh = _compare([pair for _, pair in missing])
-        computed = {key: result for (key, _), result in zip(missing, fresh, strict=True)}
-        cache.set_many(computed, timeout=COMPARISON_TIMEOUT)
-        cached.update(computed)
+        values = compute([pair for _, pair in missing])
+        fresh = {key: value for (key, _), value in zip(missing, values, strict=True)}
+        cache.set_many(fresh, timeout=COMPARISON_TIMEOUT)
+        cached.update(fresh)
     return [cached[key] for key in keys]
 
 
@@ -383,15 +386,11 @@ def _per_pair(pairs: list[tuple[Plan, Plan]], name: str, value_of) -> list:
     if not pairs:
         return []
     stamp = dataset_stamp()
-    keys = [f"{name}:{left.pk}:{right.pk}:{stamp}" for left, right in pairs]
-    cached = cache.get_many(keys)
-    missing = [(key, pair) for key, pair in zip(keys, pairs, strict=True) if key not in cached]
-    if missing:
-        compared = comparisons([pair for _, pair in missing], stamp=stamp)
-        fresh = {key: value_of(c) for (key, _), c in zip(missing, compared, strict=True)}
-        cache.set_many(fresh, timeout=COMPARISON_TIMEOUT)
-        cached.update(fresh)
-    return [cached[key] for key in keys]
+
+    def compute(missing):
+        return [value_of(c) for c in comparisons(missing, stamp=stamp)]
+
+    return _cached_per_pair(pairs, name, compute, stamp)
 
 
 def comparison_statuses(comparison: Comparison) -> dict:

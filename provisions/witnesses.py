@@ -171,27 +171,27 @@ def variants_by_provision(plans=None) -> dict[int, Disagreements]:
     computed once per state of the data."""
     chosen = sorted(plan.pk for plan in plans) if plans is not None else None
     scope = "all" if chosen is None else ".".join(map(str, chosen))
-    key = f"variants:{caching.dataset_stamp()}:{scope}"
-    found = cache.get(key)
-    if found is None:
-        found = {}
-        citations = (
-            Citation.objects.exclude(reading="")
-            .filter(provision__isnull=False)
-            .select_related("source")
-            .order_by("source__published_on", "pk")
-        )
-        if chosen is not None:
-            citations = citations.filter(provision__plan__in=chosen)
-        by_provision: dict[int, list[Witness]] = {}
-        for c in citations.only(
-            "pk", "provision_id", "reading", "reading_language", "reading_translation",
-            "source__language", "source__code", "source__publisher",
-        ):  # fmt: skip
-            by_provision.setdefault(c.provision_id, []).append(Witness.of(c, keep_citation=False))
-        found = _disagreements_of({pid: w for pid, w in by_provision.items() if len(w) > 1})
-        cache.set(key, found, timeout=VARIANTS_TIMEOUT)
-    return found
+    return caching.remembered(
+        f"variants:{scope}", lambda: _variants(chosen), timeout=VARIANTS_TIMEOUT
+    )
+
+
+def _variants(chosen: list[int] | None) -> dict[int, Disagreements]:
+    citations = (
+        Citation.objects.exclude(reading="")
+        .filter(provision__isnull=False)
+        .select_related("source")
+        .order_by("source__published_on", "pk")
+    )
+    if chosen is not None:
+        citations = citations.filter(provision__plan__in=chosen)
+    by_provision: dict[int, list[Witness]] = {}
+    for c in citations.only(
+        "pk", "provision_id", "reading", "reading_language", "reading_translation",
+        "source__language", "source__code", "source__publisher",
+    ):  # fmt: skip
+        by_provision.setdefault(c.provision_id, []).append(Witness.of(c, keep_citation=False))
+    return _disagreements_of({pid: w for pid, w in by_provision.items() if len(w) > 1})
 
 
 def _disagreements_of(points: dict[int, list[Witness]]) -> dict[int, Disagreements]:
