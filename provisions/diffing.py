@@ -41,6 +41,7 @@ NEGATION_WORDS = frozenset(
 
 EQUAL, INSERT, DELETE, REPLACE = "equal", "insert", "delete", "replace"
 FLAG_NUMBER, FLAG_MODAL, FLAG_NEGATION = "number", "modal", "negation"
+FLAGS = (FLAG_NUMBER, FLAG_MODAL, FLAG_NEGATION)  # the order pages list them in
 
 UNCHANGED, REWORDED, MODIFIED = "unchanged", "reworded", "modified"
 MERGED, SPLIT, REMOVED, NEW = "merged", "split", "removed", "new"
@@ -240,6 +241,7 @@ class Point:
     position: int = 0
     themes: tuple[str, ...] = ()
     shown_as: str = ""  # the label as readers see it ("K3", "13?"), when it differs
+    url: str = ""  # its page, where the caller knows it
 
     @property
     def display_label(self) -> str:
@@ -489,10 +491,7 @@ def summarise(rows: Iterable[Row]) -> dict:
         "by_relation": by_relation,
         "by_theme": dict(sorted(by_theme.items())),
         "suggested": sum(row.status == SUGGESTED for row in rows),
-        "flagged": {
-            flag: sum(flag in row.flags for row in rows)
-            for flag in (FLAG_NUMBER, FLAG_MODAL, FLAG_NEGATION)
-        },
+        "flagged": {flag: sum(flag in row.flags for row in rows) for flag in FLAGS},
     }
 
 

@@ -268,6 +268,7 @@ def _points_by_plan(plans) -> dict[int, list[diffing.Point]]:
                 position=p.position,
                 themes=tuple(t.slug for t in p.themes.all()),
                 shown_as=shown if shown != p.label else "",
+                url=reverse("provisions:provision-detail", args=[plan.slug, p.label]),
             )
         )
     return points
@@ -313,7 +314,7 @@ def comparisons(pairs: list[tuple[Plan, Plan]], *, stamp: str | None = None) -> 
     otherwise all missing pairs in a fixed number of queries."""
     if not pairs:
         return []
-    return _cached_per_pair(pairs, "comparison:v2", _compare, stamp or dataset_stamp())
+    return _cached_per_pair(pairs, "comparison:v3", _compare, stamp or dataset_stamp())
 
 
 def _cached_per_pair(pairs: list[tuple[Plan, Plan]], name: str, compute, stamp: str) -> list:

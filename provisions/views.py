@@ -371,7 +371,7 @@ def _picker_plans(*chosen: Plan | None):
     return SimpleLazyObject(lambda: queries.picker_versions(*chosen))
 
 
-FRAGMENT_VERSION = "compare-7"  # change with compare.html's markup
+FRAGMENT_VERSION = "compare-8"  # change with compare.html's markup
 
 
 @require_safe

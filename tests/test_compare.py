@@ -106,6 +106,9 @@ def test_comparison_is_a_whole_page_and_its_htmx_swap_only_the_rows(client, vers
     # the swap carries the new tab title (htmx sets it)
     assert b"<title>First plan \xe2\x86\x92 Last plan" in swap.content
     assert "HX-Request" in swap["Vary"]
+    # a swap rendered first (not from the page's cached rows) links to this comparison too
+    first = client.get(url, {"layout": "inline"}, headers={"HX-Request": "true"}).content.decode()
+    assert f'class="permalink" href="{url}?row=' in first and f'href="{url}?relation=' in first
     restore = client.get(url, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
     assert b"<html" in restore.content
 

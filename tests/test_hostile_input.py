@@ -1337,6 +1337,8 @@ def test_comparison_search_scorecard_and_pick_pages(client, world):
              "tag.name": _values(world["tags"], "name")}  # fmt: skip
     audit.html(here, audit.get(client, here), texts)
     audit.html(f"{here}?layout=inline", audit.get(client, here, {"layout": "inline"}), texts)
+    audit.html(f"{here}?layout=origins", audit.get(client, here, {"layout": "origins"}),
+               {"correspondence.note": texts["correspondence.note"]})  # fmt: skip
     audit.html(f"{here} (htmx)", audit.get(client, here, headers={"HX-Request": "true"}),
                {"correspondence.note": texts["correspondence.note"]})  # fmt: skip
     audit.html(f"{here}?changes_only", audit.get(client, here, {"changes_only": "on"}))

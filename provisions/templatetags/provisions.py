@@ -1,7 +1,11 @@
 import html
+from urllib.parse import quote
 
 from django import template
+from django.template.defaultfilters import date as date_filter
+from django.urls import reverse
 from django.utils.dateformat import format as format_date
+from django.utils.formats import localize
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language_info
@@ -237,3 +241,126 @@ def phrase_origins(found) -> str:
 @register.filter
 def origin_tint(number: int) -> int:
     return (number - 1) % ORIGIN_TINTS + 1
+
+
+# --- a comparison's rows ----------------------------------------------------------------------
+# A comparison is dozens of rows of a dozen parts each: as template nodes they were most of the
+# page's first rendering (about 20 ms for the 28- and 20-point plans). Each row is built here in
+# one pass of plain strings instead, as the word diffs are: every value goes through `_e`
+# (html.escape, what Django's escape() calls), and only fixed markup and the already escaped
+# diffs and phrase origins are added around it.
+
+
+def _e(value) -> str:
+    return html.escape(str(value))
+
+
+@register.simple_tag(takes_context=True)
+def comparison_row(context, row) -> str:
+    """One row of a comparison (compare.html): its head (relation, flags, where the parties
+    stand, where sources disagree, a permalink), its two sides or one inline diff, its notes."""
+    left, right, layout = context["left"], context["right"], context["layout"]
+    if layout == "inline":
+        arrow = "→" if row.left and row.right else ""
+        body = (
+            f'<div class="inline-labels"> {_point_links(row.left, left)} {arrow}'
+            f" {_point_links(row.right, right)} </div>"
+            f' <p class="diff">{diff_runs(row.runs, "both")}</p>'
+        )
+    else:
+        if layout == "origins":
+            found = context["origins"]
+            new = " ".join(_origins(found.get(p.id)) for p in row.right)
+        else:
+            new = f'<p class="diff">{diff_runs(row.runs, "new")}</p>'
+        body = (
+            f'<div class="side side--left"> <span class="side-name">{_e(left.short_name)}</span>'
+            f' {_labels(row.left)} <p class="diff">{diff_runs(row.runs, "old")}</p> </div>'
+            f' <div class="side side--right"> <span class="side-name">{_e(right.short_name)}'
+            f"</span> {_labels(row.right)} {new} </div>"
+        )
+    notes = context["comparison"].notes.get(row.key)
+    if notes:
+        notes = '<ul class="row-notes">' + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>"
+    classes = "".join(
+        (
+            f"row row--{_e(row.relation)}",
+            " row--changed" if row.changed else "",
+            " row--suggested" if row.status == diffing.SUGGESTED else "",
+        )
+    )
+    permalink = _e(f"{context['here']}?row={quote(row.key)}")
+    return mark_safe(  # every value escaped above
+        f'<li class="{classes}" id="row-{_e(row.key)}" tabindex="-1">'
+        f' <div class="row-head"> {_row_head(context, row)} <a class="permalink"'
+        f' href="{permalink}" title="Link to this row">#</a> </div> {body} {notes or ""} </li>'
+    )
+
+
+def _row_head(context, row) -> str:
+    parts = [f'<span class="relation">{_e(row.relation)}</span>']
+    if row.status == diffing.SUGGESTED:
+        score = _e(localize(row.score))
+        parts.append(
+            f'<span class="suggested" title="Matched by text similarity ({score}), not by a'
+            ' curated link">suggested match</span>'
+        )
+    if row.path:
+        parts.append(f'<span class="path">via {_e(" → ".join(row.path))}</span>')
+    parts.append(
+        "".join(
+            f'<span class="flag flag--{flag}">{flag} changed</span>'
+            for flag in diffing.FLAGS
+            if flag in row.flags
+        )
+    )
+    statuses = context["statuses"]
+    stood = ((p, statuses.get(p.id)) for p in row.right or row.left)
+    parts.append("".join(_status(status, p) for p, status in stood if status))
+    variants = context["variants"]
+    for points, plan in ((row.left, context["left"]), (row.right, context["right"])):
+        parts.append(
+            "".join(
+                f'<a class="sources-differ" href="{_e(p.url)}#witnesses">sources disagree on'
+                f" {_e(plan.short_name)} {_e(p.display_label)}</a>"
+                for p in points
+                if variants.get(p.id)
+            )
+        )
+    return " ".join(parts)
+
+
+def _status(status, point) -> str:
+    board = reverse("provisions:board", args=[point.plan])
+    shown = _e(point.display_label)
+    return (
+        f'<a class="status status--{_e(status.value)}" href="{_e(board)}#b-{_e(point.label)}"'
+        f' title="Where the parties stand on point {shown}"><span aria-hidden="true">'
+        f"{_e(status.symbol)}</span> {shown}: {_e(str(status.label).lower())}</a>"
+    )
+
+
+def _labels(points) -> str:
+    if not points:
+        return '<span class="label none">—</span>'
+    return "".join(f'<a class="label" href="{_e(p.url)}">{_e(p.display_label)}</a>' for p in points)
+
+
+def _point_links(points, plan) -> str:
+    name = _e(plan.short_name)
+    return "".join(f'<a href="{_e(p.url)}">{name} {_e(p.display_label)}</a> ' for p in points)
+
+
+def _origins(found) -> str:
+    """A point's phrase origins, and the legend of the versions they name."""
+    text = f'<p class="origins-text">{phrase_origins(found)}</p>'
+    if not found.legend:
+        return text + " "
+    legend = " · ".join(
+        f'<span class="origin origin-{origin_tint(number)}"><sup class="origin-key">'
+        f'{_e(localize(number))}</sup></span> <a href="{_e(written.url)}">'
+        f"{_e(written.plan_name)} {_e(written.label)}</a>"
+        f" ({_e(date_filter(written.presented_on, 'j M Y'))})"
+        for number, written in found.legend
+    )
+    return f'{text} <p class="meta origins-keys">{legend}</p>'
