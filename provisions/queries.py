@@ -7,6 +7,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from urllib.parse import quote
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
@@ -28,6 +29,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.http import RFC3986_SUBDELIMS
 
 from provisions import caching, diffing, positions, releases
 from provisions.models import (
@@ -251,57 +253,80 @@ class Comparison:
 
 
 def _points_by_plan(plans) -> dict[int, list[diffing.Point]]:
-    """The provisions of several plans as diffing points, in two queries."""
+    """The provisions of several plans as diffing points, in two queries (as plain rows: a
+    comparison's first reader pays for them)."""
     plans = {plan.pk: plan for plan in plans}
+    themes: dict[int, list[str]] = {}
+    through = Provision.themes.through.objects.filter(provision__plan_id__in=plans)
+    for provision_id, slug in through.order_by("theme__name").values_list(
+        "provision_id", "theme__slug"
+    ):
+        themes.setdefault(provision_id, []).append(slug)
     points: dict[int, list[diffing.Point]] = {pk: [] for pk in plans}
-    provisions = Provision.objects.filter(plan_id__in=plans).prefetch_related("themes")
-    fields = ("pk", "plan_id", "number", "sub", "text", "position", "label_confirmed")
-    for p in provisions.only(*fields):
-        plan = plans[p.plan_id]
-        shown = display_label(p.label, numbered=plan.numbered, confirmed=p.label_confirmed)
-        points[p.plan_id].append(
+    provisions = Provision.objects.filter(plan_id__in=plans).values_list(
+        "pk", "plan_id", "number", "sub", "text", "position", "label_confirmed"
+    )
+    page_of = {pk: _provision_page(plan.slug) for pk, plan in plans.items()}
+    for pk, plan_id, number, sub, text, position, confirmed in provisions:
+        plan, label = plans[plan_id], f"{number}{sub}"
+        shown = display_label(label, numbered=plan.numbered, confirmed=confirmed)
+        points[plan_id].append(
             diffing.Point(
-                id=p.pk,
+                id=pk,
                 plan=plan.slug,
-                label=p.label,
-                text=p.text,
-                position=p.position,
-                themes=tuple(t.slug for t in p.themes.all()),
-                shown_as=shown if shown != p.label else "",
-                url=reverse("provisions:provision-detail", args=[plan.slug, p.label]),
+                label=label,
+                text=text,
+                position=position,
+                themes=tuple(themes.get(pk, ())),
+                shown_as=shown if shown != label else "",
+                url=page_of[plan_id](label),
             )
         )
     return points
 
 
+def _provision_page(plan_slug: str):
+    """label -> the address of that point's page in this plan, quoted as reverse() quotes it:
+    one reverse() per plan rather than per point."""
+    stem = reverse("provisions:provision-detail", args=[plan_slug, "0"]).removesuffix("0/")
+    return lambda label: f"{stem}{quote(label, safe=RFC3986_SUBDELIMS + '~:@')}/"
+
+
 CHAIN_ROUNDS = 4  # as far as diffing.align follows a chain of links
 
 
-def _confirmed_links(plan_ids) -> list[tuple]:
+def _confirmed_links(plans: dict[int, Plan]) -> list[tuple]:
     """The confirmed links a chain from these versions can reach: links touching them, then
-    links touching the versions those lead to, for as many rounds as a chain may be long."""
-    reached, frontier, found = set(plan_ids), set(plan_ids), {}
+    links touching the versions those lead to, for as many rounds as a chain may be long. Each
+    as (earlier id, later id, relation, earlier plan's slug, later plan's slug, note)."""
+    reached, frontier, found = set(plans), set(plans), {}
     confirmed = Correspondence.objects.filter(status=Correspondence.Status.CONFIRMED)
     for _ in range(CHAIN_ROUNDS):
         if not frontier:
             break
         # a union of two halves rather than one OR: each half can start from the index on the
-        # provisions' plan, where an OR across two joined tables scans every link
+        # provisions' plan, where an OR across two joined tables scans every link. The plans'
+        # slugs are not joined in: that doubled the time PostgreSQL took to plan each round
         fields = (
-            "pk", "earlier_id", "later_id", "relation", "earlier__plan__slug",
-            "later__plan__slug", "note", "earlier__plan_id", "later__plan_id",
+            "pk", "earlier_id", "later_id", "relation", "earlier__plan_id", "later__plan_id",
+            "note",
         )  # fmt: skip
         halves = [
             confirmed.filter(**{f"{side}__plan_id__in": frontier}).order_by().values_list(*fields)
             for side in ("earlier", "later")
         ]
-        rows = halves[0].union(halves[1])
         frontier = set()
-        for pk, *link, earlier_plan, later_plan in rows:
-            found[pk] = tuple(link)
-            frontier |= {earlier_plan, later_plan} - reached
+        for pk, *link in halves[0].union(halves[1]):
+            found[pk] = link
+            frontier |= {link[3], link[4]} - reached
         reached |= frontier
-    return list(found.values())
+    slugs = {pk: plan.slug for pk, plan in plans.items()}
+    if others := reached - set(slugs):  # versions only a chain passes through
+        slugs.update(Plan.objects.filter(pk__in=others).values_list("pk", "slug"))
+    return [
+        (earlier, later, relation, slugs[earlier_plan], slugs[later_plan], note)
+        for _, (earlier, later, relation, earlier_plan, later_plan, note) in sorted(found.items())
+    ]  # in the links' order, whatever order the union came back in
 
 
 def dataset_stamp() -> str:

@@ -41,16 +41,15 @@ class Witness:
     citation: Citation | None = None
 
     @classmethod
-    def of(cls, citation: Citation, *, keep_citation: bool = True) -> Witness:
-        """A cited reading as a witness (its source loaded); without the citation itself where
-        the witness is cached."""
+    def of(cls, citation: Citation) -> Witness:
+        """A cited reading as a witness (its source loaded)."""
         return cls(
             id=f"c{citation.pk}",
-            label=_label(citation),
+            label=_source_label(citation.source.code, citation.source.publisher),
             language=citation.reading_language or citation.source.language,
             text=citation.reading,
             translation=citation.reading_translation,
-            citation=citation if keep_citation else None,
+            citation=citation,
         )
 
     @property
@@ -111,9 +110,8 @@ def witnesses_of(provision: Provision) -> list[Witness]:
     return found
 
 
-def _label(citation: Citation) -> str:
-    source = citation.source
-    return f"[{source.code}] {source.publisher}" if source.code else source.publisher
+def _source_label(code: str, publisher: str) -> str:
+    return f"[{code}] {publisher}" if code else publisher
 
 
 def groups(witnesses: list[Witness], base: str = "") -> list[Group]:
@@ -180,17 +178,21 @@ def _variants(chosen: list[int] | None) -> dict[int, Disagreements]:
     citations = (
         Citation.objects.exclude(reading="")
         .filter(provision__isnull=False)
-        .select_related("source")
         .order_by("source__published_on", "pk")
     )
     if chosen is not None:
         citations = citations.filter(provision__plan__in=chosen)
-    by_provision: dict[int, list[Witness]] = {}
-    for c in citations.only(
+    # plain rows, not citations: a comparison's first reader pays for them
+    fields = (
         "pk", "provision_id", "reading", "reading_language", "reading_translation",
         "source__language", "source__code", "source__publisher",
-    ):  # fmt: skip
-        by_provision.setdefault(c.provision_id, []).append(Witness.of(c, keep_citation=False))
+    )  # fmt: skip
+    by_provision: dict[int, list[Witness]] = {}
+    for row in citations.values_list(*fields):
+        pk, point, reading, language, translation, source_language, code, name = row
+        label = _source_label(code, name)
+        witness = Witness(f"c{pk}", label, language or source_language, reading, translation)
+        by_provision.setdefault(point, []).append(witness)
     return _disagreements_of({pid: w for pid, w in by_provision.items() if len(w) > 1})
 
 

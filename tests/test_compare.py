@@ -95,6 +95,15 @@ def test_an_edit_shows_at_once_although_comparisons_are_cached(client, versions,
     assert "26~13" in keys
 
 
+def test_each_point_of_a_comparison_links_to_its_own_page(versions):
+    lettered = ProvisionFactory(plan=versions["last"], number=14, sub="ab", position=14)
+    comparison = queries.comparison(versions["first"], versions["last"])
+    points = [p for row in comparison.rows for p in (*row.left, *row.right)]
+    assert lettered.pk in [p.id for p in points]
+    for point in points:
+        assert point.url == Provision.objects.get(pk=point.id).get_absolute_url()
+
+
 def test_comparison_is_a_whole_page_and_its_htmx_swap_only_the_rows(client, versions):
     url = compare_url(versions["first"], versions["last"])
     page = client.get(url)
