@@ -154,8 +154,7 @@ class VersionPickerForm(forms.Form):
         self.earlier = versions.earlier
         for field in self.fields.values():
             field.widget.choices = [("", field.empty_label)] + [
-                (row.slug, f"{row.short_name} (withdrawn)" if row.withdrawn else row.short_name)
-                for row in versions
+                (row.slug, queries.picker_label(row)) for row in versions
             ]
 
 

@@ -645,6 +645,19 @@ PICKER_VERSIONS = 100
 PICKER_FIELDS = ("pk", "slug", "short_name", "presented_on", "withdrawn")
 
 
+def picker_label(version) -> str:
+    """How a picker names a version (a Plan or a picker row): "28-point plan (Nov 2025)", and
+    "— withdrawn" in words (an <option> can carry no other mark a screen reader announces)."""
+    on = version.presented_on
+    withdrawn = " — withdrawn" if version.withdrawn else ""
+    return f"{version.short_name} ({MONTHS[on.month - 1]} {on.year}){withdrawn}"
+
+
+# as the date filter's "M Y" gives them, without its format parsing per call (a picker can
+# offer a hundred versions)
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 class PickerVersions(list):
     """Light rows in date order (pk, slug, short_name, presented_on, withdrawn). `earlier`:
     older versions on record are not among them (each is reached from its own page)."""

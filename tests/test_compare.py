@@ -447,6 +447,11 @@ def test_the_pick_page_offers_the_latest_versions_and_accepts_any(client, monkey
     page = client.get(pick)
     offered = re.findall(r'<option value="(v\d)"', page.content.decode().split('name="right"')[0])
     assert offered == ["v3", "v4"]
+    # named with their month, as every other picker names them
+    PlanFactory(slug="v5", short_name="Gone", presented_on=date(2025, 5, 9), withdrawn=True)
+    labels = client.get(pick, {"left": "v5"}).content.decode()
+    assert '<option value="v4">' in labels and "(Apr 2025)</option>" in labels
+    assert '<option value="v5" selected>Gone (May 2025) — withdrawn</option>' in labels
     assert "To compare an earlier one, open it from" in page.content.decode()
     # an older version named in the query is offered (so it shows as chosen) and accepted
     answer = client.get(pick, {"left": "v1", "right": "v4"})

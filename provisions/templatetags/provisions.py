@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language_info
 
 from provisions import diffing, pictures, services
-from provisions.queries import MATCH_START, MATCH_STOP
+from provisions.queries import MATCH_START, MATCH_STOP, picker_label
 
 register = template.Library()
 
@@ -131,7 +131,7 @@ def version_options(plans, selected=None) -> str:
     return mark_safe(  # every value below is escaped
         "".join(
             f'<option value="{html.escape(plan.slug)}"{" selected" if plan.pk == chosen else ""}>'
-            f"{html.escape(plan.short_name)} ({_month(plan)}){_withdrawn(plan)}</option>"
+            f"{html.escape(picker_label(plan))}</option>"
             for plan in plans
         )
         + (EARLIER_OPTION if getattr(plans, "earlier", False) else "")
@@ -140,19 +140,6 @@ def version_options(plans, selected=None) -> str:
 
 # a picker offers the latest versions (queries.picker_versions); it says where the others are
 EARLIER_OPTION = "<option disabled>Earlier versions: open one from the list of versions</option>"
-
-
-def _withdrawn(plan) -> str:
-    # in words: an <option> can carry no other mark a screen reader would announce
-    return " — withdrawn" if getattr(plan, "withdrawn", False) else ""
-
-
-def _month(plan) -> str:
-    # "Nov 2025", as the date filter's "M Y" gives it, without its per-call format parsing
-    return f"{_MONTHS[plan.presented_on.month - 1]} {plan.presented_on.year}"
-
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @register.filter
