@@ -453,6 +453,14 @@ class StatusRow:
     def texts(self) -> list[tuple[float, str]]:
         return [(round(self.y - 20 + 13 * index, 1), line) for index, line in enumerate(self.lines)]
 
+    @property
+    def top(self) -> float:
+        return round(self.y - self.height, 1)
+
+    @property
+    def height(self) -> float:
+        return STATUS_ROW - 8
+
 
 @dataclass
 class Tick:

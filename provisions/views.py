@@ -77,7 +77,7 @@ def plan_list(request):
         "featured": _featured_comparison(),
         # drawn only when its cached fragment is missing (plan_list.html)
         "overview": SimpleLazyObject(lambda: timelines.overview(page.object_list)),
-        "overview_key": f"{queries.dataset_stamp()}:{page.number}:{include}",
+        "overview_key": f"{TIMELINE_MARKUP}:{queries.dataset_stamp()}:{page.number}:{include}",
     }
     return render(request, "provisions/plan_list.html", context)
 
@@ -372,6 +372,7 @@ def _picker_plans(*chosen: Plan | None):
 
 
 FRAGMENT_VERSION = "compare-8"  # change with compare.html's markup
+TIMELINE_MARKUP = "timeline-2"  # change with _timeline_picture.html's and its SVGs' markup
 
 
 @require_safe
@@ -745,7 +746,9 @@ def _timeline_context(request) -> dict:
         "form": form,
         # computed only when its cached fragment is missing (timeline.html)
         "tl": SimpleLazyObject(lambda: timelines.timeline(**period)),
-        "timeline_key": f"{queries.dataset_stamp()}:{period['start']}:{period['end']}",
+        "timeline_key": ":".join(
+            map(str, (TIMELINE_MARKUP, queries.dataset_stamp(), period["start"], period["end"]))
+        ),
         "periods": timelines.quick_periods(**period),
         "query": _picture_query(
             request, [(k, [v]) for k, v in request.GET.items() if k in form.fields]

@@ -205,6 +205,20 @@ def test_the_inline_picture_is_hidden_from_assistive_technology(client, parties)
     assert "style=" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]
 
 
+def test_in_a_page_the_lanes_names_are_drawn_once_beside_the_scrolling_picture(client, parties):
+    """On a phone the picture scrolls sideways: the lanes' names are an SVG of their own that
+    stays at its left edge (tracker.css), so the picture in the page draws them no more; the
+    picture downloaded on its own still does."""
+    plan_with(parties, "ukraine", "russia")
+    html = client.get(PAGE).content.decode()
+    frame = html.split('<div class="timeline-frame">', 1)[1]
+    gutter, picture = frame.split("</svg>", 2)[:2]
+    assert 'class="picture timeline-gutter"' in gutter and 'aria-hidden="true"' in gutter
+    assert ">Ukraine</text>" in gutter and ">Russia</text>" in gutter
+    assert "timeline-picture" in picture and ">Ukraine</text>" not in picture
+    assert ">Ukraine</text>" in client.get(SVG).content.decode()
+
+
 def test_the_png_is_a_png(client, parties, say):
     plan = plan_with(parties, "ukraine", points=1)
     say(plan, parties["russia"], Stance.REJECTS, 3, plan.provisions.get())
