@@ -116,7 +116,7 @@ def flow(plans: list[Plan], *, theme: str = "") -> Flow:
                 x,
                 HEADER + n * PITCH,
                 clean(point.display_label)[:6],
-                _point_url(plan.slug, point.label),
+                point.url,
                 clean(f"{plan.short_name}, point {point.display_label}: {point.text}")[:240],
             )
             where[(i, point.id)] = node
