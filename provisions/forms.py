@@ -125,17 +125,13 @@ def _on_record() -> QuerySet[Plan]:
     return Plan.objects.filter(withdrawn=False).order_by("presented_on", "slug")
 
 
-class VersionChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj} (withdrawn)" if obj.withdrawn else str(obj)
-
-
 class VersionPickerForm(forms.Form):
     """Two versions to compare. A withdrawn version is not offered, but one the query names is
     accepted and shown (marked): its comparison page answers, and its picker submits it back."""
 
-    left = VersionChoiceField(label="From", queryset=_on_record(), to_field_name="slug")
-    right = VersionChoiceField(label="To", queryset=_on_record(), to_field_name="slug")
+    # (the options are set below, named by queries.picker_label)
+    left = forms.ModelChoiceField(label="From", queryset=_on_record(), to_field_name="slug")
+    right = forms.ModelChoiceField(label="To", queryset=_on_record(), to_field_name="slug")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -326,6 +326,7 @@ def _confirmed_links(plans: dict[int, Plan]) -> list[tuple]:
     return [
         (earlier, later, relation, slugs[earlier_plan], slugs[later_plan], note)
         for _, (earlier, later, relation, earlier_plan, later_plan, note) in sorted(found.items())
+        if earlier_plan in slugs and later_plan in slugs  # (a version deleted meanwhile)
     ]  # in the links' order, whatever order the union came back in
 
 

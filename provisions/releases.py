@@ -36,7 +36,13 @@ from provisions.models import Authored, Coverage, Plan, Release
 from tracker import replicas
 
 FROZEN_MODELS = tuple(dataset.GROUPS.values())
-_FROZEN_LABELS = {model._meta.label_lower for model in FROZEN_MODELS}
+# the frozen models, and the tables of their many-to-many fields (a version's parties, a
+# point's themes): frozen with the rows that hold them, and read from the release with them
+_FROZEN_LABELS = {model._meta.label_lower for model in FROZEN_MODELS} | {
+    field.remote_field.through._meta.label_lower
+    for model in FROZEN_MODELS
+    for field in model._meta.local_many_to_many
+}
 # how each group is named to readers of a release's changes
 GROUP_NAMES = {
     "plans": "versions",

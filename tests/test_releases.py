@@ -19,6 +19,7 @@ from tests.factories import (
     AssessmentFactory,
     CitationFactory,
     CorrespondenceFactory,
+    PartyFactory,
     PlanFactory,
     PositionFactory,
     ProvisionFactory,
@@ -276,6 +277,27 @@ def test_the_comparison_reads_a_release(api_client, released):
     assert "Point 1 holds 600,000" not in json.dumps(now)
     assert "added after the release" in json.dumps(now)
     assert "added after the release" not in json.dumps(then)
+
+
+def test_a_release_keeps_its_many_to_many_rows(api_client, released):
+    """A point's themes and a version's principal parties live in tables of their own: read
+    from the release with the rows that hold them, not from today's."""
+    point, plan = released["points"][0], released["plan"]
+    point.themes.set([ThemeFactory(slug="economy")])
+    plan.principal_parties.set([PartyFactory(slug="later-party")])
+    params = {"left": "first-plan", "right": "later-plan"}
+
+    def themes(answer):
+        return {
+            theme for row in answer.json()["rows"] for p in row["left"] for theme in p["themes"]
+        }
+
+    assert themes(api_client.get(reverse("api:compare"), params)) == {"economy"}
+    assert themes(api_client.get(reverse("api:compare"), {**params, "release": 1})) == {"security"}
+    with releases.reading(released["release"]):
+        assert list(plan.principal_parties.values_list("slug", flat=True)) == []
+        through = Plan.principal_parties.through.objects.filter(plan_id=plan.pk)
+        assert not through.exists()
 
 
 @pytest.mark.parametrize(

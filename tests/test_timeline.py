@@ -202,7 +202,10 @@ def test_the_inline_picture_is_hidden_from_assistive_technology(client, parties)
     html = client.get(PAGE).content.decode()
     assert 'aria-hidden="true"' in html and "<?xml" not in html
     assert 'class="picture-scroll" tabindex="0" role="region"' in html
-    assert "style=" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    gutter, picture = (svg.split("</svg>", 1)[0] for svg in html.split("<svg")[1:3])
+    assert "timeline-gutter" in gutter and "timeline-picture" in picture
+    for svg in (gutter, picture):
+        assert "style=" not in svg and 'aria-hidden="true"' in svg.split(">", 1)[0]
 
 
 def test_in_a_page_the_lanes_names_are_drawn_once_beside_the_scrolling_picture(client, parties):

@@ -294,11 +294,12 @@ def _row_head(context, row) -> str:
         )
     if row.path:
         parts.append(f'<span class="path">via {_e(" → ".join(row.path))}</span>')
+    flags = row.flags  # (worked out from the runs on each reading)
     parts.append(
         "".join(
             f'<span class="flag flag--{flag}">{flag} changed</span>'
             for flag in diffing.FLAGS
-            if flag in row.flags
+            if flag in flags
         )
     )
     statuses = context["statuses"]
@@ -339,7 +340,10 @@ def _point_links(points, plan) -> str:
 
 
 def _origins(found) -> str:
-    """A point's phrase origins, and the legend of the versions they name."""
+    """A point's phrase origins, and the legend of the versions they name (none for a point
+    deleted since the comparison was computed)."""
+    if found is None:
+        return ""
     text = f'<p class="origins-text">{phrase_origins(found)}</p>'
     if not found.legend:
         return text + " "
