@@ -397,6 +397,25 @@ def test_comparison_query_count_does_not_grow_with_the_data(
 
 
 @pytest.mark.parametrize("size", [1, 10])
+def test_a_comparison_through_versions_between_stays_within_the_budget(
+    client, django_assert_max_num_queries, size
+):
+    """Compared across a chain, the links take a round more and the versions only the chain
+    passes through are read for their slugs: a fixed number whatever the number of points."""
+    first, middle, last = PlanFactory(), PlanFactory(), PlanFactory()
+    for number in range(1, 4 * size + 1):
+        a, b, c = (ProvisionFactory(plan=plan, number=number, position=number)
+                   for plan in (first, middle, last))  # fmt: skip
+        CorrespondenceFactory(earlier=a, later=b)
+        CorrespondenceFactory(earlier=b, later=c)
+    # those of a direct comparison (above), with a second round of links and the slugs of the
+    # versions between
+    with django_assert_max_num_queries(14):
+        response = client.get(compare_url(first, last))
+    assert {row.path for row in response.context["rows"]} == {(middle.slug,)}
+
+
+@pytest.mark.parametrize("size", [1, 10])
 def test_scorecard_and_search_query_counts_do_not_grow_with_the_data(
     client, django_assert_max_num_queries, size
 ):
