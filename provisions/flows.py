@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from provisions import diffing, queries
-from provisions.models import Correspondence, Plan, display_label
+from provisions.models import Correspondence, Plan
 from provisions.pictures import MUTED, RELATION_STYLES, Style, clean, wrap
 
 NODE_W, NODE_H, PITCH = 46, 18, 22  # a point's box, and the distance between two
@@ -78,10 +78,6 @@ class Flow:
     @property
     def pairs(self):
         return list(zip(self.comparisons, self.rows, strict=True))
-
-
-def _point_url(plan_slug: str, label: str) -> str:
-    return reverse("provisions:provision-detail", args=[plan_slug, label])
 
 
 def row_url(comparison: queries.Comparison, row: diffing.Row) -> str:
@@ -209,15 +205,14 @@ def point_graph(provision, lineage: list[queries.LineageEntry], links=None) -> P
     for r, row in enumerate(rows.values()):
         offset = MARGIN + (inner - (len(row) * BOX_W + (len(row) - 1) * 16)) // 2
         for c, p in enumerate(row):
-            shown = display_label(p.label, numbered=p.plan.numbered, confirmed=p.label_confirmed)
-            name = wrap(f"{p.plan.short_name}, {shown}", 22, lines=2)
+            name = wrap(f"{p.plan.short_name}, {p.display_label}", 22, lines=2)
             box = Box(
                 offset + c * (BOX_W + 16),
                 MARGIN + r * (BOX_H + ROW_GAP),
                 r,
                 [(16 + 13 * n, line) for n, line in enumerate(name)],
                 f"{p.plan.presented_on:%d %b %Y}",
-                _point_url(p.plan.slug, p.label),
+                p.get_absolute_url(),
                 p.pk == provision.pk,
             )
             at[p.pk] = box
@@ -240,10 +235,7 @@ def point_graph(provision, lineage: list[queries.LineageEntry], links=None) -> P
             edges.append(_edge(first, second, style))
     width = right + MARGIN + (ROUND_SIDE + swung * ROUND_STEP + LABEL_ROOM if swung else 0)
     height = MARGIN * 2 + len(rows) * BOX_H + (len(rows) - 1) * ROW_GAP
-    shown = display_label(
-        provision.label, numbered=provision.plan.numbered, confirmed=provision.label_confirmed
-    )
-    caption = clean(f"{provision.plan.short_name}, point {shown}")
+    caption = clean(f"{provision.plan.short_name}, point {provision.display_label}")
     return PointGraph(caption, boxes, edges, width, height)
 
 
