@@ -9,7 +9,11 @@ class ProvisionsConfig(AppConfig):
     def ready(self):
         import tracker.checks  # noqa: F401 (registers the deployment checks)
         from provisions.caching import on_data_change
+        from provisions.witnesses import on_readings_change
 
         # any write to a tracker model moves the dataset stamp on (see provisions.caching)
         for signal in (post_save, post_delete, m2m_changed):
             signal.connect(on_data_change, dispatch_uid=f"dataset-stamp-{signal!r}")
+        # and a changed reading has its disagreements worked out once, when it is written
+        for signal in (post_save, post_delete):
+            signal.connect(on_readings_change, dispatch_uid=f"variant-memo-{signal!r}")

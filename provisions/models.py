@@ -915,6 +915,22 @@ class Release(models.Model):
         raise ValidationError("A release is never deleted: others may have cited it.")
 
 
+class VariantMemo(models.Model):
+    """What collating one point's readings found (provisions.witnesses.disagreements), kept
+    under a digest of those readings. Written when readings are written; a page reads it rather
+    than collating on the request. A result of its inputs, never a fact of its own: a digest
+    names exactly one set of readings, so a memo cannot go stale, and one that is missing is
+    worked out again on the request."""
+
+    digest = models.CharField(
+        max_length=64, primary_key=True, help_text="SHA-256 of the point's readings, in order."
+    )
+    found = models.JSONField(help_text="Where the readings disagree: items and by_witness.")
+
+    def __str__(self):
+        return self.digest
+
+
 class SearchTerm(Curated):
     """An analyst's everyday word and the plan wordings it should find ("army" finds "armed
     forces" and "troops"). Editors keep the list in the admin, guarded and kept in history like

@@ -14,9 +14,10 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.db import transaction
 
 from provisions import caching, collation
-from provisions.models import Citation, Provision
+from provisions.models import Citation, Provision, Source, VariantMemo
 
 OURS = "ours"
 WORDING = "wording"
@@ -175,14 +176,22 @@ def variants_by_provision(plans=None) -> dict[int, Disagreements]:
 
 
 def _variants(chosen: list[int] | None) -> dict[int, Disagreements]:
+    return _disagreements_of(readings_by_point(plans=chosen))
+
+
+def readings_by_point(*, plans=None, points=None) -> dict[int, list[Witness]]:
+    """The sources' readings of the points with more than one, oldest source first (of the
+    versions `plans`, or of the points `points`, when given). As plain rows, not citations: a
+    comparison's first reader pays for them."""
     citations = (
         Citation.objects.exclude(reading="")
         .filter(provision__isnull=False)
         .order_by("source__published_on", "pk")
     )
-    if chosen is not None:
-        citations = citations.filter(provision__plan__in=chosen)
-    # plain rows, not citations: a comparison's first reader pays for them
+    if plans is not None:
+        citations = citations.filter(provision__plan__in=plans)
+    if points is not None:
+        citations = citations.filter(provision__in=points)
     fields = (
         "pk", "provision_id", "reading", "reading_language", "reading_translation",
         "source__language", "source__code", "source__publisher",
@@ -193,31 +202,95 @@ def _variants(chosen: list[int] | None) -> dict[int, Disagreements]:
         label = _source_label(code, name)
         witness = Witness(f"c{pk}", label, language or source_language, reading, translation)
         by_provision.setdefault(point, []).append(witness)
-    return _disagreements_of({pid: w for pid, w in by_provision.items() if len(w) > 1})
+    return {pid: found for pid, found in by_provision.items() if len(found) > 1}
+
+
+def _digest(found: list[Witness]) -> str:
+    """Names one point's readings exactly: what its disagreements are worked out from."""
+    readings = [(w.id, w.label, w.language, w.text, w.translation) for w in found]
+    return hashlib.sha256(repr(readings).encode()).hexdigest()
 
 
 def _disagreements_of(points: dict[int, list[Witness]]) -> dict[int, Disagreements]:
-    """Each point's disagreements, kept under a digest of its witnesses: an edit elsewhere
-    moves the dataset stamp on, but a point whose readings did not change is not collated
-    again."""
-    keys = {
-        pid: "variant-point:"
-        + hashlib.sha256(
-            repr([(w.id, w.label, w.language, w.text, w.translation) for w in found]).encode()
-        ).hexdigest()
-        for pid, found in points.items()
-    }
-    known = cache.get_many(list(keys.values()))
-    result, computed = {}, {}
+    """Each point's disagreements, looked up under a digest of its readings: in the cache,
+    then in the memos written with the readings (remember_variants), and worked out here only
+    for readings neither holds. An edit elsewhere moves the dataset stamp on, but a point whose
+    readings did not change is not collated again, nor is every point after the cache empties."""
+    digests = {pid: _digest(found) for pid, found in points.items()}
+    cached = cache.get_many([f"variant-point:{digest}" for digest in digests.values()])
+    known = {key.removeprefix("variant-point:"): value for key, value in cached.items()}
+    fresh = {}
+    if missing := set(digests.values()) - known.keys():
+        memos = VariantMemo.objects.filter(digest__in=missing).values_list("digest", "found")
+        fresh = {digest: _from_json(found) for digest, found in memos}
+    result = {}
     for pid, found in points.items():
-        outcome = known.get(keys[pid])
+        digest = digests[pid]
+        outcome = known[digest] if digest in known else fresh.get(digest)
         if outcome is None:
-            outcome = computed[keys[pid]] = disagreements(found)
+            outcome = fresh[digest] = disagreements(found)
         if outcome:
             result[pid] = outcome
-    if computed:
-        cache.set_many(computed, timeout=VARIANTS_TIMEOUT)
+    if fresh:
+        cache.set_many(
+            {f"variant-point:{digest}": value for digest, value in fresh.items()},
+            timeout=VARIANTS_TIMEOUT,
+        )
     return result
+
+
+def remember_variants(points=None) -> int:
+    """Work out the disagreements of these points' readings (of every point, when None) and keep
+    each under the digest of the readings (VariantMemo), if not kept already. Called where
+    readings are written: after the dataset is loaded, by the synthetic archive, and once a
+    transaction that changed a citation or a source commits. Returns how many were new."""
+    made = 0
+    found = readings_by_point(points=points)
+    pending = list(found.items())
+    for start in range(0, len(pending), MEMO_BATCH):
+        batch = dict(pending[start : start + MEMO_BATCH])
+        digests = {pid: _digest(w) for pid, w in batch.items()}
+        kept = set(
+            VariantMemo.objects.filter(digest__in=digests.values()).values_list("digest", flat=True)
+        )
+        new = {
+            digest: VariantMemo(digest=digest, found=_as_json(disagreements(batch[pid])))
+            for pid, digest in digests.items()
+            if digest not in kept
+        }
+        VariantMemo.objects.bulk_create(new.values(), ignore_conflicts=True)
+        made += len(new)
+    return made
+
+
+MEMO_BATCH = 500
+
+
+def on_readings_change(sender, instance, **kwargs) -> None:
+    """Receiver for post_save and post_delete (connected in apps.py): once a transaction that
+    changed a citation, or the name or language of a source, commits, the points whose readings
+    it touched get their memo. A failure is logged, never raised: the edit has committed, and a
+    missing memo is worked out on the next read."""
+    if kwargs.get("using") not in (None, "default"):
+        return  # a release's read-only copy being built
+    if sender is Citation and instance.provision_id is not None:
+        points = [instance.provision_id]
+    elif sender is Source and kwargs.get("created") is False:
+        points = Citation.objects.filter(source_id=instance.pk).values("provision_id")
+    else:
+        return
+    transaction.on_commit(lambda: remember_variants(points), robust=True)
+
+
+def _as_json(found: Disagreements) -> dict:
+    return {"items": found.items, "by_witness": found.by_witness}
+
+
+def _from_json(data: dict) -> Disagreements:
+    return Disagreements(
+        items=[tuple(item) for item in data["items"]],
+        by_witness={wid: [tuple(said) for said in s] for wid, s in data["by_witness"].items()},
+    )
 
 
 # --- as data: JSON, TEI, CSV -----------------------------------------------------------------

@@ -9,6 +9,7 @@ import shutil
 
 import pytest
 from django.apps import apps
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -16,13 +17,24 @@ from django.urls import reverse
 from provisions import dataset as dataset_module
 from provisions import flows, origins, queries
 from provisions.corrections import apply_corrections, correction_paths
-from provisions.models import Assessment, Citation, Correspondence, Plan, Provision, Source
+from provisions.models import (
+    Assessment,
+    Citation,
+    Correspondence,
+    Plan,
+    Provision,
+    Source,
+    VariantMemo,
+)
 
 pytestmark = pytest.mark.django_db
 
 PLAN_28 = "us-russia-28-2025-11"
 # a release is a frozen copy of the dataset, and the search terms are the site's settings
-NOT_DATASET = {apps.get_model("provisions", "Release"), apps.get_model("provisions", "SearchTerm")}
+# not rows of the dataset: releases, the search terms, and what is worked out from the readings
+NOT_DATASET = {
+    apps.get_model("provisions", name) for name in ("Release", "SearchTerm", "VariantMemo")
+}
 DATASET_MODELS = [
     f"provisions.{model.__name__}"
     for model in apps.get_app_config("provisions").get_models()
@@ -40,6 +52,7 @@ def dataset(django_db_setup, django_db_blocker):
         Plan.objects.update(based_on=None)  # based_on protects plans from deletion
         for label in reversed(DATASET_MODELS):
             apps.get_model(label).objects.all().delete()
+        VariantMemo.objects.all().delete()
         for model in apps.get_app_config("provisions").get_models():
             if model.__name__.startswith("Historical"):
                 model.objects.all().delete()
@@ -392,6 +405,20 @@ def test_home_and_plan_pages_show_the_28_points(dataset, client):
 def test_every_provision_page_of_the_dataset_renders(dataset, client):
     for provision in Provision.objects.select_related("plan"):
         assert client.get(provision.get_absolute_url()).status_code == 200, provision
+
+
+def test_the_load_keeps_what_every_point_s_readings_disagree_on(dataset):
+    """Collating the readings is done when they are loaded, not by a page's first reader: the
+    memos the load wrote are all there are to write, and say what collating again would."""
+    from provisions import witnesses
+
+    assert witnesses.remember_variants() == 0
+    cache.clear()
+    kept = witnesses.variants_by_provision()
+    for point, found in witnesses.readings_by_point().items():
+        fresh = witnesses.disagreements(found)
+        assert kept.get(point, witnesses.Disagreements()) == fresh, point
+    assert VariantMemo.objects.exists() and len(kept) > 10
 
 
 def test_known_disagreements_between_the_witnesses(dataset):

@@ -7,6 +7,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from provisions import witnesses
+from provisions.models import VariantMemo
 from tests.factories import CitationFactory, PlanFactory, ProvisionFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -212,3 +214,51 @@ def test_flags_beside_each_witness(client, point):
     page = page_of(client, point)
     assert 'class="flag flag--number">a number: 800,000</span>' in page
     assert 'class="flag flag--modal">a modal word: may</span>' in page
+
+
+# --- what collating the readings found, kept when they are written ------------------------------
+
+
+def test_an_edited_reading_is_collated_once_when_the_edit_commits(
+    point, django_capture_on_commit_callbacks
+):
+    citation = point.citations.get(source__code="A02")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        citation.reading = "The size of the Armed Forces of Ukraine will be 600,000 personnel."
+        citation.save()
+    assert callbacks  # worked out once the edit committed, not before
+    assert witnesses.remember_variants([point.pk]) == 0  # already kept: nothing left to do
+    cache.clear()
+    found = witnesses.variants_by_provision()[point.pk]
+    assert found == witnesses.disagreements(witnesses.readings_by_point()[point.pk])
+    assert "800,000" not in dict(found.items).get("number", "")
+
+
+def test_a_renamed_source_has_its_points_collated_again(point, django_capture_on_commit_callbacks):
+    source = point.citations.get(source__code="A01").source
+    with django_capture_on_commit_callbacks(execute=True):
+        source.publisher = "A renamed publisher"
+        source.save()
+    assert witnesses.remember_variants([point.pk]) == 0
+
+
+def test_a_reading_that_rolls_back_leaves_nothing_to_collate(
+    point, django_capture_on_commit_callbacks
+):
+    citation = point.citations.get(source__code="A01")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        citation.reading = "Another reading."
+        citation.save()
+    assert len(callbacks) == 1  # run only if the transaction commits (the test's never does)
+
+
+def test_pages_read_what_was_kept_rather_than_collate_again(client, point):
+    witnesses.remember_variants([point.pk])
+    VariantMemo.objects.update(found={"items": [["number", "as kept"]], "by_witness": {}})
+    cache.clear()
+    assert witnesses.variants_by_provision()[point.pk].items == [("number", "as kept")]
+    # and without a memo (a bulk write, a new install), the request collates them itself
+    VariantMemo.objects.all().delete()
+    cache.clear()
+    found = witnesses.variants_by_provision([point.plan])[point.pk]
+    assert {"number", "modal"} <= found.kinds

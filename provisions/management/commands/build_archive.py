@@ -13,6 +13,7 @@ from django.apps import apps
 from django.core.management import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from provisions import witnesses
 from provisions.models import (
     Assessment,
     Citation,
@@ -89,6 +90,7 @@ class Command(BaseCommand):
                      reading_language=language, reading_translation=translation)
             for source, (language, reading, translation) in zip(sources, readings, strict=True)
         )  # fmt: skip
+        witnesses.remember_variants([provision.pk])  # as any write of readings does
 
     def build(self, plan_count: int, per_plan: int):
         texts = list(

@@ -7,7 +7,7 @@ truth, and an editor's change is never reverted by a load. Exit status 0 either 
 
 from django.core.management import BaseCommand, CommandError
 
-from provisions import caching, dataset
+from provisions import caching, dataset, witnesses
 from provisions.corrections import apply_corrections, correction_paths
 
 
@@ -33,6 +33,9 @@ class Command(BaseCommand):
         report = dataset.load(dataset.fixture_paths(), overwrite=overwrite)
         # reviewed corrections reach a database that already held the rows they correct
         corrected = apply_corrections(correction_paths())
+        # loaded rows are saved in bulk or in one transaction: their readings' disagreements are
+        # worked out here, once, as an edit's are when it commits
+        witnesses.remember_variants()
         caching.advance_stamp()
         if options["verbosity"] == 0:
             return
