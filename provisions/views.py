@@ -359,10 +359,18 @@ def _comparison_context(request, left: str, right: str) -> dict:
             lambda: origins.phrase_origins([p.id for row in context["rows"] for p in row.right])
         ),
         "plans": _picker_plans(left_plan, right_plan),
-        "fragment_key": f"{FRAGMENT_VERSION}:{stamp}:{left_plan.pk}:{right_plan.pk}:{query}",
-        "pickers_key": f"{FRAGMENT_VERSION}:{stamp}:{left_plan.pk}:{right_plan.pk}",
+        **_fragment_names(left_plan, right_plan, query, stamp),
     }
     return context
+
+
+def _fragment_names(left: Plan, right: Plan, query: str, stamp: str) -> dict[str, str]:
+    """What compare.html keeps its cached fragments under: the section (rows, summary) per
+    query string, the two pickers per pair."""
+    return {
+        "fragment_key": f"{FRAGMENT_VERSION}:{stamp}:{left.pk}:{right.pk}:{query}",
+        "pickers_key": f"{FRAGMENT_VERSION}:{stamp}:{left.pk}:{right.pk}",
+    }
 
 
 def _picker_plans(*chosen: Plan | None):
