@@ -202,6 +202,7 @@ def measure_size(size: int) -> dict:
         "endpoints": results,
         "compare_cold_ms": probe["cold_ms"],
         "compare_after_edit_ms": probe["after_edit_ms"],
+        "compare_after_position_ms": probe["after_position_ms"],
         "compare_rendered_ms": probe["rendered_ms"],
         "compare_from_rows_ms": probe["from_rows_ms"],
         "compare_hit_ms": probe["hit_ms"],
@@ -222,7 +223,9 @@ def best_of(probes: list[dict]) -> dict:
         url: measured | {"rendered_ms": min(p["queries"][url]["rendered_ms"] for p in probes)}
         for url, measured in first["queries"].items()
     }
-    states = ("cold_ms", "after_edit_ms", "rendered_ms", "from_rows_ms", "hit_ms")
+    states = (
+        "cold_ms", "after_edit_ms", "after_position_ms", "rendered_ms", "from_rows_ms", "hit_ms",
+    )  # fmt: skip
     return {"queries": queries, **{state: min(p[state] for p in probes) for state in states}}
 
 
@@ -337,7 +340,8 @@ def report(sizes: dict, diff: dict) -> tuple[str, list[str]]:
             f" ({edited / rendered:.1f}x), rendered from cached rows {rendered}"
             f" ms ({cold / rendered:.1f}x), page-cache hit {hit} ms ({cold / hit:.0f}x);"
             f" its section and pickers rendered from the cached rows {from_rows} ms"
-            f" ({cold / from_rows:.1f}x)"
+            f" ({cold / from_rows:.1f}x); after an edit to a position"
+            f" {data['compare_after_position_ms']} ms"
         )
         lines.append(
             f"worker memory after the run at {size} plans: {data['worker_rss_mb']} MB; "

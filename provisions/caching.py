@@ -17,6 +17,7 @@ credentials and responses that set a cookie, use the session or carry a CSRF tok
 cached. Cached API responses still count against the anonymous throttle.
 """
 
+import functools
 import hashlib
 import threading
 import time
@@ -34,6 +35,7 @@ from django.utils.functional import cached_property
 from rest_framework.settings import api_settings
 
 GENERATION_KEY = "dataset:generation"
+EVERYTHING_KEY = f"{GENERATION_KEY}:everything"  # moved on by an advance that names no model
 _request = Local()  # the stamp a read-only request started under (set by PageCacheMiddleware)
 
 
@@ -50,13 +52,33 @@ def dataset_stamp() -> str:
     return _stamp_from_history()
 
 
-def _generation(value) -> int:
+def _generation(value, key: str = GENERATION_KEY) -> int:
     """The generation read from the cache, or a new one if the key was evicted or never set:
     started from the clock, it cannot repeat a generation already handed out."""
     if value is None:
-        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
-        value = cache.get(GENERATION_KEY)
+        cache.add(key, time.time_ns(), timeout=None)
+        value = cache.get(key)
     return value
+
+
+def stamp_of(models) -> str:
+    """The state of these models' rows only, for what is worked out from a few of them (a
+    comparison, a count): moved on by every write to one of them and by every advance_stamp()
+    that names no model, but not by an edit to another model (a position, a citation), which
+    leaves such a value standing. Read it before the rows it keys: an edit committed between
+    the two then files newer rows under the older stamp, never older rows under the newer.
+    Where the stamp lives in the database, it is the dataset stamp."""
+    from provisions.releases import reading_release
+
+    if reading_release() is not None or settings.DATASET_STAMP != "cache":
+        return dataset_stamp()
+    keys = [EVERYTHING_KEY, *sorted({_model_key(model) for model in models})]
+    found = cache.get_many(keys)
+    return "-".join(str(_generation(found.get(key), key)) for key in keys)
+
+
+def _model_key(model) -> str:
+    return f"{GENERATION_KEY}:{model._meta.label_lower}"
 
 
 def _stamp_from_history() -> str:
@@ -69,25 +91,31 @@ def _stamp_from_history() -> str:
         return "-".join(str(value or 0) for value in cursor.fetchone())
 
 
-def advance_stamp() -> None:
+def advance_stamp(model=None) -> None:
     """Move the generation on (after the surrounding transaction commits, so no reader can
-    cache the old state under the new stamp)."""
+    cache the old state under the new stamp), and with it the stamp of what was worked out
+    from `model`'s rows (stamp_of): of everything's, when no model is named."""
     if settings.DATASET_STAMP == "cache":
-        transaction.on_commit(_advance_now)
+        model_key = EVERYTHING_KEY if model is None else _model_key(model)
+        transaction.on_commit(functools.partial(_advance_now, model_key))
 
 
-def _advance_now() -> None:
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # evicted: any new generation will do
-        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+def _advance_now(model_key: str = EVERYTHING_KEY) -> None:
+    # the model's stamp first: a reader who sees the new dataset stamp (and files what it
+    # renders under it) sees the new model stamp too, never a value worked out before the write
+    for key in (model_key, GENERATION_KEY):
+        try:
+            cache.incr(key)
+        except ValueError:  # evicted: any new generation will do
+            cache.set(key, time.time_ns(), timeout=None)
 
 
 def on_data_change(sender, **kwargs) -> None:
-    """Receiver for post_save, post_delete and m2m_changed (connected in apps.py). Writes to
-    another database (a release's read-only copy being built) are not the dataset's."""
+    """Receiver for post_save, post_delete and m2m_changed (connected in apps.py; the sender of
+    a many-to-many change is the model of its rows). Writes to another database (a release's
+    read-only copy being built) are not the dataset's."""
     if sender._meta.app_label == "provisions" and kwargs.get("using") in (None, "default"):
-        advance_stamp()
+        advance_stamp(sender)
 
 
 # --- counts ------------------------------------------------------------------------------------
@@ -107,11 +135,12 @@ def remembered(name: str, compute, *, timeout: int = STAMPED_TIMEOUT):
 
 
 class StampedCountPaginator(Paginator):
-    """Counts a list's rows once per state of the data (the API's lists, the scorecard's
-    versions): the count is kept under the dataset stamp and the query's SQL. Counting is the
-    part of a page whose cost grows with the archive (every provision: 48 ms at 10,000
-    versions, where the page itself takes 1 ms); an edit moves the stamp on, so a count is
-    never stale."""
+    """Counts a list's rows once per state of the tables it reads (the API's lists, the
+    scorecard's versions): the count is kept under the query's SQL and the stamp of the models
+    whose tables the SQL names (stamp_of). Counting is the part of a page whose cost grows with
+    the archive (every provision: 48 ms at 10,000 versions, where the page itself takes 1 ms);
+    an edit to one of those tables moves the stamp on, so a count is never stale, and an edit
+    to another table (a position, for a list of provisions) leaves it standing."""
 
     @cached_property
     def count(self):
@@ -119,8 +148,24 @@ class StampedCountPaginator(Paginator):
             return super().count
         sql, params = self.object_list.query.sql_with_params()
         query = f"{self.object_list.db}\n{sql}\n{params!r}"
-        name = f"count:{hashlib.sha256(query.encode()).hexdigest()}"
-        return remembered(name, lambda: Paginator.count.func(self))  # the uncached count
+        read = [model for table, model in _models_by_table().items() if table in sql]
+        stamp = stamp_of(read) if read else dataset_stamp()
+        name = f"count:{hashlib.sha256(query.encode()).hexdigest()}:{stamp}"
+        value = cache.get(name)
+        if value is None:
+            value = Paginator.count.func(self)  # the uncached count
+            cache.set(name, value, timeout=STAMPED_TIMEOUT)
+        return value
+
+
+@functools.cache
+def _models_by_table() -> dict[str, type]:
+    """Each table of the dataset's models (and of their many-to-many rows) as SQL names it,
+    quoted: a table's name inside another's never counts."""
+    from django.apps import apps
+
+    models = apps.get_app_config("provisions").get_models(include_auto_created=True)
+    return {connection.ops.quote_name(model._meta.db_table): model for model in models}
 
 
 # --- whole responses ---------------------------------------------------------------------------

@@ -335,12 +335,19 @@ def dataset_stamp() -> str:
     return caching.dataset_stamp()
 
 
-def comparisons(pairs: list[tuple[Plan, Plan]], *, stamp: str | None = None) -> list[Comparison]:
-    """Align each (left, right) pair of versions: from the cache when nothing changed since,
-    otherwise all missing pairs in a fixed number of queries."""
+def comparisons(pairs: list[tuple[Plan, Plan]]) -> list[Comparison]:
+    """Align each (left, right) pair of versions: from the cache when nothing a comparison is
+    worked out from changed since, otherwise all missing pairs in a fixed number of queries."""
     if not pairs:
         return []
-    return _cached_per_pair(pairs, "comparison:v3", _compare, stamp or dataset_stamp())
+    return _cached_per_pair(pairs, "comparison:v4", _compare, caching.stamp_of(COMPARED))
+
+
+# What _compare reads (and the diffing.Points it builds, and the Plans a Comparison keeps). An
+# edit to any other model (a position, a citation, a source, a coverage note) leaves every
+# comparison standing: where the parties stand and where sources disagree are read apart.
+# A model _compare comes to read must be added here.
+COMPARED = (Plan, Provision, Provision.themes.through, Theme, Correspondence, Assessment, Tag)
 
 
 def _cached_per_pair(pairs: list[tuple[Plan, Plan]], name: str, compute, stamp: str) -> list:
@@ -357,7 +364,7 @@ def _cached_per_pair(pairs: list[tuple[Plan, Plan]], name: str, compute, stamp: 
     return [cached[key] for key in keys]
 
 
-COMPARISON_TIMEOUT = 24 * 3600  # keys carry the dataset stamp; old ones just expire
+COMPARISON_TIMEOUT = 24 * 3600  # keys carry a stamp; old ones just expire
 
 
 def _compare(pairs: list[tuple[Plan, Plan]]) -> list[Comparison]:
@@ -409,15 +416,14 @@ def changed_counts(pairs: list[tuple[Plan, Plan]]) -> dict[int, int]:
 
 def _per_pair(pairs: list[tuple[Plan, Plan]], name: str, value_of) -> list:
     """`value_of(comparison)` for each (left, right) pair, cached on its own under `name` and
-    the dataset stamp; the comparisons are read (or computed) only for the pairs missing."""
+    the comparisons' stamp; the comparisons are read (or computed) only for the pairs
+    missing."""
     if not pairs:
         return []
-    stamp = dataset_stamp()
-
-    def compute(missing):
-        return [value_of(c) for c in comparisons(missing, stamp=stamp)]
-
-    return _cached_per_pair(pairs, name, compute, stamp)
+    return _cached_per_pair(
+        pairs, name, lambda missing: [value_of(c) for c in comparisons(missing)],
+        caching.stamp_of(COMPARED),
+    )  # fmt: skip
 
 
 def comparison_statuses(comparison: Comparison) -> dict:
@@ -429,9 +435,9 @@ def comparison_statuses(comparison: Comparison) -> dict:
     )
 
 
-def comparison(left: Plan, right: Plan, *, stamp: str | None = None) -> Comparison:
+def comparison(left: Plan, right: Plan) -> Comparison:
     """Align two versions through the confirmed correspondences (see diffing.align)."""
-    return comparisons([(left, right)], stamp=stamp)[0]
+    return comparisons([(left, right)])[0]
 
 
 SCORE_COLUMNS = {

@@ -341,7 +341,7 @@ def _comparison_context(request, left: str, right: str) -> dict:
     right_plan = get_object_or_404(Plan, slug=right)
     form = CompareFilterForm(request.GET or None)
     stamp = queries.dataset_stamp()
-    comparison = SimpleLazyObject(lambda: queries.comparison(left_plan, right_plan, stamp=stamp))
+    comparison = SimpleLazyObject(lambda: queries.comparison(left_plan, right_plan))
     query = urlencode(sorted(request.GET.items()))
     context = {
         "left": left_plan,

@@ -6,8 +6,18 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
-from provisions import caching, services
-from tests.factories import PlanFactory, ProvisionFactory, SearchTermFactory, TagFactory
+from provisions import caching, queries, services
+from tests.factories import (
+    AssessmentFactory,
+    CitationFactory,
+    CorrespondenceFactory,
+    PlanFactory,
+    PositionFactory,
+    ProvisionFactory,
+    SearchTermFactory,
+    TagFactory,
+    ThemeFactory,
+)
 from tests.scratch import scratch_redis
 
 pytestmark = pytest.mark.django_db
@@ -208,3 +218,106 @@ def test_recent_pages_keep_the_newest_and_only_for_their_stamp():
     assert recent.get("a", "s1") is None  # the oldest went
     assert recent.get("c", "s1")[3] == b"c"
     assert recent.get("c", "s2") is None  # made under another stamp
+
+
+# --- what is worked out from a few models stands through edits to the others -------------------
+
+
+@pytest.fixture
+def pair(settings):
+    settings.DATASET_STAMP = "cache"
+    left = PlanFactory(slug="left")
+    right = PlanFactory(slug="right", based_on=left)
+    earlier = ProvisionFactory(plan=left, number=1, text="The ceiling is 600,000 troops.")
+    later = ProvisionFactory(plan=right, number=1, text="The ceiling is 800,000 troops.")
+    CorrespondenceFactory(earlier=earlier, later=later, status="confirmed", relation="modified")
+    queries.comparison(left, right)  # worked out, and kept
+    return left, right, later
+
+
+def test_a_position_or_a_citation_leaves_the_comparisons_standing(
+    pair, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    left, right, later = pair
+    with django_capture_on_commit_callbacks(execute=True):
+        PositionFactory(provision=later, plan=right)
+        CitationFactory(provision=later)
+    with django_assert_num_queries(0):  # from the cache: not worked out again
+        assert queries.comparison(left, right).rows[0].relation == "modified"
+
+
+@pytest.mark.parametrize("edit", ["text", "link", "tag", "theme", "plan"])
+def test_an_edit_to_what_a_comparison_reads_shows_at_once(
+    pair, edit, django_capture_on_commit_callbacks
+):
+    left, right, later = pair
+    tag, theme = TagFactory(slug="contested"), ThemeFactory(slug="armed-forces")  # not edits
+    with django_capture_on_commit_callbacks(execute=True):
+        if edit == "text":
+            later.text = "The ceiling is 900,000 troops."
+            later.save()
+        elif edit == "link":
+            link = later.predecessor_links.get()
+            link.relation = "reworded"
+            link.save()
+        elif edit == "tag":
+            AssessmentFactory(provision=later, tag=tag)
+        elif edit == "theme":
+            later.themes.add(theme)
+        else:
+            right.numbered = False
+            right.save()
+    row = queries.comparison(left, right).rows[0]
+    point = row.right[0]
+    assert {
+        "text": lambda: "900,000" in point.text,
+        "link": lambda: row.relation == "reworded",
+        "tag": lambda: queries.comparison(left, right).tags[point.id] == {"contested"},
+        "theme": lambda: point.themes == ("armed-forces",),
+        "plan": lambda: point.shown_as != "",
+    }[edit]()
+
+
+def test_a_comparison_reads_only_the_models_its_stamp_watches(pair, django_assert_num_queries):
+    """queries.COMPARED names what a comparison is worked out from: were it to read another
+    table, an edit there would not show until the next edit to one of these."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    left, right, _ = pair
+    caching._advance_now()  # everything moves on: worked out again
+    with CaptureQueriesContext(connection) as captured:
+        queries.comparison(left, right)
+    watched = {connection.ops.quote_name(m._meta.db_table) for m in queries.COMPARED}
+    tables = caching._models_by_table()
+    for query in captured.captured_queries:
+        read = {table for table in tables if table in query["sql"]}
+        assert read <= watched, query["sql"]
+    assert captured.captured_queries
+
+
+def test_a_list_is_counted_again_only_after_an_edit_to_a_table_it_counts(
+    client, settings, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.DATASET_STAMP = "cache"
+    provision = ProvisionFactory()
+    url = reverse("api:provision-list")
+
+    def counted() -> bool:
+        cache.delete(caching._page_key(RequestFactory().get(url)))  # the page, not the count
+        caching._recent.entries.clear()
+        with CaptureQueriesContext(connection) as captured:
+            data = client.get(url).json()
+        counts = [q for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+        return bool(counts), data["count"]
+
+    assert counted() == (True, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        PositionFactory(provision=provision, plan=provision.plan)
+    assert counted() == (False, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        ProvisionFactory(plan=provision.plan, number=99)
+    assert counted() == (True, 2)

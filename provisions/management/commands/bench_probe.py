@@ -5,9 +5,11 @@ comparison page in its three states. Prints JSON.
   bypassed (what a logged-in reader, a new filter combination or the first reader after an edit
   costs), which the query-budget tests bound, and that rendering's time (median of 3);
 - cold: every cache empty (comparison computed, fragments and page rendered);
-- after an edit: the dataset stamp moved on, as any edit moves it: the comparison computed
-  again and the page rendered, with what is kept under a digest of its own inputs (each
-  point's collated readings) still cached;
+- after an edit: the dataset stamp moved on, as any edit to what a comparison reads moves it:
+  the comparison computed again and the page rendered, with what is kept under a digest of
+  its own inputs (each point's collated readings) still cached;
+- after a position: the dataset stamp moved on, as an edit to a position (or a citation, a
+  source) moves it: the comparison's rows still cached, the rest rendered again;
 - rendered: the comparison and the fragments cached, the page itself rendered (what the cold
   comparison is held to, issue 20: at most 3x);
 - from rows: the comparison's rows cached (and its statuses and readings worked out), its
@@ -30,7 +32,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 
 from provisions import caching, views
-from provisions.models import Plan
+from provisions.models import Plan, Position
 
 
 class Command(BaseCommand):
@@ -64,7 +66,10 @@ class Command(BaseCommand):
                 "rendered_ms": round(statistics.median(render_ms), 1),
                 "status": status,
             }
-        times = {"cold": [], "after_edit": [], "rendered": [], "from_rows": [], "hit": []}
+        times = {
+            "cold": [], "after_edit": [], "after_position": [], "rendered": [], "from_rows": [],
+            "hit": [],
+        }  # fmt: skip
         for _ in range(repeat):
             cache.clear()
             caching._recent.entries.clear()
@@ -75,7 +80,10 @@ class Command(BaseCommand):
             _forget_page(cold_url)
             _forget_fragments(cold_url)
             times["from_rows"].append(_timed(client, cold_url))
-            caching.advance_stamp()  # what every edit does (at once: no transaction here)
+            caching.advance_stamp(Position)  # what an edit to a position does (at once: no
+            caching._recent.entries.clear()  # transaction here)
+            times["after_position"].append(_timed(client, cold_url))
+            caching.advance_stamp()  # what an edit to a provision or a link does
             caching._recent.entries.clear()
             times["after_edit"].append(_timed(client, cold_url))
         result = {
