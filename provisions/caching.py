@@ -101,8 +101,14 @@ def advance_stamp(model=None) -> None:
 
 
 def _advance_now(model_key: str = EVERYTHING_KEY) -> None:
-    # the model's stamp first: a reader who sees the new dataset stamp (and files what it
-    # renders under it) sees the new model stamp too, never a value worked out before the write
+    from tracker import replicas
+
+    # Before any stamp moves: where the write is, so that a reader who sees the new stamp
+    # reads a replica that holds it. Then the model's stamp, then the dataset's: a reader who
+    # sees the new dataset stamp (and files what it renders under it) sees the new model stamp
+    # too, never a value worked out before the write.
+    if replicas.replicas():
+        replicas.record_primary_position()
     for key in (model_key, GENERATION_KEY):
         try:
             cache.incr(key)

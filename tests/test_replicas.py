@@ -6,8 +6,9 @@ streaming replica."""
 import time
 
 import pytest
+from django.core.cache import cache
 from django.core.checks import run_checks
-from django.db import OperationalError, router, transaction
+from django.db import OperationalError, connection, router, transaction
 from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 
@@ -45,12 +46,12 @@ def serve(request, view):
         seen.update(view() or {})
         return HttpResponse("ok")
 
-    monkey_record = replicas._record_primary_position
-    replicas._record_primary_position = lambda: seen.setdefault("recorded", True)
+    monkey_record = replicas.record_primary_position
+    replicas.record_primary_position = lambda: seen.setdefault("recorded", True)
     try:
         response = ReplicaMiddleware(get_response)(request)
     finally:
-        replicas._record_primary_position = monkey_record
+        replicas.record_primary_position = monkey_record
     return response, seen
 
 
@@ -208,3 +209,19 @@ def test_reading_a_release_reads_the_live_rows_from_the_replica(replicated):
     finally:
         releases._reading.reset(token)
     assert seen == {"people": "replica1", "rows": "release-7"}
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="WAL positions are PostgreSQL's")
+def test_a_write_is_waited_for_before_its_stamp_moves_even_outside_a_request(
+    settings, django_capture_on_commit_callbacks
+):
+    """A command's write (or one whose request has not ended yet) raises the position every
+    replica must have replayed before the stamp moves on: a reader who sees the new stamp
+    never renders the old rows under it."""
+    settings.DATABASE_REPLICAS = ["replica1"]
+    settings.DATASET_STAMP = "cache"
+    cache.delete(replicas.LSN_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        Tag.objects.create(slug="contested", name="Contested")
+    assert cache.get(replicas.LSN_KEY) > 0

@@ -11,7 +11,8 @@ the aliases "replica1", "replica2"… made from the comma-separated URLs):
 - After a request that wrote, the response sets the pin cookie: the same browser reads from the
   primary for the next REPLICA_PIN_SECONDS (an editor sees their own edit on the next page at
   once), and the primary's WAL position after the write is kept in the shared cache
-  (`LSN_KEY`). A replica serves a request only once it has replayed that far, so no reader,
+  (`LSN_KEY`), as each write commits, before the dataset stamp moves on, and again as the
+  request ends. A replica serves a request only once it has replayed that far, so no reader,
   cookie or not, gets data older than the last write (or a page cached under the new dataset
   stamp but rendered from the old rows). A replica behind it is skipped (the primary reads),
   and is asked again at the next request; the answer is remembered per process, so a caught-up
@@ -99,8 +100,12 @@ def choose_replica() -> str:
     return DEFAULT_DB_ALIAS
 
 
-def _record_primary_position() -> None:
-    """Keep the primary's WAL position after this request's writes (never lowering it)."""
+def record_primary_position() -> None:
+    """Keep the primary's WAL position after the writes made so far (never lowering it): at
+    the end of a request that wrote, and (provisions.caching) as each write commits, before
+    the dataset stamp moves on, so that a reader who sees the new stamp waits for a replica
+    that holds the write, even while the writer's request is still running or when the write
+    came from a command."""
     try:
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute("SELECT pg_current_wal_lsn()::text")
@@ -170,7 +175,7 @@ class ReplicaMiddleware:
         finally:
             _route.reset(token)
         if route.wrote:
-            _record_primary_position()
+            record_primary_position()
             response.set_cookie(
                 PIN_COOKIE,
                 str(int(time.time()) + settings.REPLICA_PIN_SECONDS),
