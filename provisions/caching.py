@@ -40,13 +40,15 @@ _request = Local()  # the stamp a read-only request started under (set by PageCa
 
 
 def dataset_stamp() -> str:
+    from provisions.releases import reading_release
+
+    # a release first: the stamp an API request started under (_stamp_counting reads it with
+    # the throttle's count, release or not) is the live data's
+    if (release := reading_release()) is not None:
+        return f"release-{release.digest[:32]}"  # a release never changes
     stamp = getattr(_request, "stamp", None)
     if stamp is not None:
         return stamp
-    from provisions.releases import reading_release
-
-    if (release := reading_release()) is not None:
-        return f"release-{release.digest[:32]}"  # a release never changes
     if settings.DATASET_STAMP == "cache":
         return str(_generation(cache.get(GENERATION_KEY)))
     return _stamp_from_history()
