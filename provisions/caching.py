@@ -17,6 +17,7 @@ credentials and responses that set a cookie, use the session or carry a CSRF tok
 cached. Cached API responses still count against the anonymous throttle.
 """
 
+import contextlib
 import functools
 import hashlib
 import threading
@@ -67,16 +68,52 @@ def stamp_of(models) -> str:
     """The state of these models' rows only, for what is worked out from a few of them (a
     comparison, a count): moved on by every write to one of them and by every advance_stamp()
     that names no model, but not by an edit to another model (a position, a citation), which
-    leaves such a value standing. Read it before the rows it keys: an edit committed between
-    the two then files newer rows under the older stamp, never older rows under the newer.
-    Where the stamp lives in the database, it is the dataset stamp."""
+    leaves such a value standing. A request that only reads takes every model's stamp once,
+    before it reads any row (PageCacheMiddleware): an edit committed meanwhile then files
+    newer rows under older stamps, never older rows (its own plans read earlier, a replica
+    chosen earlier) under newer ones. Where the stamp lives in the database, it is the dataset
+    stamp."""
     from provisions.releases import reading_release
 
     if reading_release() is not None or settings.DATASET_STAMP != "cache":
         return dataset_stamp()
     keys = [EVERYTHING_KEY, *sorted({_model_key(model) for model in models})]
+    taken = getattr(_request, "generations", None)
+    if taken is None or not taken.keys() >= set(keys):  # a write, a command, the shell
+        taken = _generations(keys)
+    return "-".join(str(taken[key]) for key in keys)
+
+
+def _generations(keys) -> dict[str, int]:
     found = cache.get_many(keys)
-    return "-".join(str(_generation(found.get(key), key)) for key in keys)
+    return {key: _generation(found.get(key), key) for key in keys}
+
+
+@functools.cache
+def _all_model_keys() -> tuple[str, ...]:
+    """Everything's stamp and each dataset model's (their histories' are never read)."""
+    from django.apps import apps
+
+    models = apps.get_app_config("provisions").get_models(include_auto_created=True)
+    named = (
+        _model_key(m) for m in models if not m._meta.label_lower.startswith("provisions.historical")
+    )
+    return (EVERYTHING_KEY, *named)
+
+
+@contextlib.contextmanager
+def _reading(stamp: str | None = None):
+    """A request that only reads, under the stamps of its start (see stamp_of)."""
+    if stamp is not None:
+        _request.stamp = stamp
+    if settings.DATASET_STAMP == "cache":
+        _request.generations = _generations(_all_model_keys())
+    try:
+        yield
+    finally:
+        for name in ("stamp", "generations"):
+            if hasattr(_request, name):
+                delattr(_request, name)
 
 
 def _model_key(model) -> str:
@@ -196,7 +233,12 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         if not _cacheable_request(request):
-            return self.get_response(request)
+            if request.method not in ("GET", "HEAD") or request.path.startswith(UNCACHED_PREFIXES):
+                return self.get_response(request)
+            # not kept whole, but what it works out is kept for everyone: under the model
+            # stamps of its start too
+            with _reading():
+                return self.get_response(request)
         key = _page_key(request)
         stamp = _stamp_counting(request)
         entry = _recent.get(key, stamp)
@@ -206,11 +248,8 @@ class PageCacheMiddleware:
                 _recent.put(key, entry)
         if entry is not None and entry[0] == stamp and _throttle_allows(request):
             return _response_from(request, entry)
-        _request.stamp = stamp  # a GET writes nothing: the whole request reads under one stamp
-        try:
+        with _reading(stamp):  # a GET writes nothing: the whole request reads under one stamp
             response = self.get_response(request)
-        finally:
-            del _request.stamp
         if _cacheable_response(request, response):
             entry = _entry(stamp, key, response)
             cache.set(key, entry, timeout=PAGE_TIMEOUT)

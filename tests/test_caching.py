@@ -278,18 +278,23 @@ def test_an_edit_to_what_a_comparison_reads_shows_at_once(
     }[edit]()
 
 
-def test_a_comparison_reads_only_the_models_its_stamp_watches(pair, django_assert_num_queries):
+def test_a_comparison_reads_only_the_models_its_stamp_watches(
+    pair, django_capture_on_commit_callbacks
+):
     """queries.COMPARED names what a comparison is worked out from: were it to read another
     table, an edit there would not show until the next edit to one of these."""
+    from django.apps import apps
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     left, right, _ = pair
-    caching._advance_now()  # everything moves on: worked out again
+    with django_capture_on_commit_callbacks(execute=True):
+        caching.advance_stamp()  # everything moves on: worked out again
     with CaptureQueriesContext(connection) as captured:
         queries.comparison(left, right)
+    models = apps.get_app_config("provisions").get_models(include_auto_created=True)
+    tables = {connection.ops.quote_name(m._meta.db_table) for m in models}
     watched = {connection.ops.quote_name(m._meta.db_table) for m in queries.COMPARED}
-    tables = caching._models_by_table()
     for query in captured.captured_queries:
         read = {table for table in tables if table in query["sql"]}
         assert read <= watched, query["sql"]
@@ -321,3 +326,27 @@ def test_a_list_is_counted_again_only_after_an_edit_to_a_table_it_counts(
     with django_capture_on_commit_callbacks(execute=True):
         ProvisionFactory(plan=provision.plan, number=99)
     assert counted() == (True, 2)
+
+
+def test_a_reading_request_keeps_the_stamps_it_started_under(
+    rf, settings, django_capture_on_commit_callbacks
+):
+    """An edit committed while a page is being read must not file what the page worked out
+    from rows read before it (or from a replica chosen before it) under the new stamps."""
+    settings.DATASET_STAMP = "cache"
+    seen = []
+
+    def view(request):
+        seen.append(caching.stamp_of(queries.COMPARED))
+        with django_capture_on_commit_callbacks(execute=True):  # another editor's save
+            PlanFactory()
+        seen.append(caching.stamp_of(queries.COMPARED))
+        return HttpResponse("ok")
+
+    caching.PageCacheMiddleware(view)(rf.get("/plans/"))
+    assert seen[0] == seen[1]
+    assert caching.stamp_of(queries.COMPARED) != seen[0]  # the next request sees the edit
+    editor = rf.get("/plans/", HTTP_AUTHORIZATION="Token x")  # never kept whole: the same
+    seen.clear()
+    caching.PageCacheMiddleware(view)(editor)
+    assert seen[0] == seen[1]
