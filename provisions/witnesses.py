@@ -10,6 +10,8 @@ English of each (its own, or our translation of it).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 from dataclasses import dataclass, field
 
@@ -206,9 +208,14 @@ def readings_by_point(*, plans=None, points=None) -> dict[int, list[Witness]]:
 
 
 def _digest(found: list[Witness]) -> str:
-    """Names one point's readings exactly: what its disagreements are worked out from."""
+    """Names one point's readings exactly (what its disagreements are worked out from), and
+    the way they are worked out: no memo outlives the code that wrote it."""
     readings = [(w.id, w.label, w.language, w.text, w.translation) for w in found]
-    return hashlib.sha256(repr(readings).encode()).hexdigest()
+    return hashlib.sha256(repr((MEMO_VERSION, readings)).encode()).hexdigest()
+
+
+# change with what disagreements() finds (collation.substance, the wording rule, Disagreements)
+MEMO_VERSION = 1
 
 
 def _disagreements_of(points: dict[int, list[Witness]]) -> dict[int, Disagreements]:
@@ -266,13 +273,27 @@ def remember_variants(points=None) -> int:
 MEMO_BATCH = 500
 
 
+_later = contextvars.ContextVar("collate_later", default=False)
+
+
+@contextlib.contextmanager
+def collating_later():
+    """Writes of many readings at once (loading the dataset): their points are not collated
+    one commit at a time; the writer calls remember_variants() once, at the end."""
+    token = _later.set(True)
+    try:
+        yield
+    finally:
+        _later.reset(token)
+
+
 def on_readings_change(sender, instance, **kwargs) -> None:
     """Receiver for post_save and post_delete (connected in apps.py): once a transaction that
     changed a citation, or the name or language of a source, commits, the points whose readings
     it touched get their memo. A failure is logged, never raised: the edit has committed, and a
     missing memo is worked out on the next read."""
-    if kwargs.get("using") not in (None, "default"):
-        return  # a release's read-only copy being built
+    if kwargs.get("using") not in (None, "default") or _later.get():
+        return  # a release's read-only copy being built; a load that collates at its end
     if sender is Citation and instance.provision_id is not None:
         points = [instance.provision_id]
     elif sender is Source and kwargs.get("created") is False:

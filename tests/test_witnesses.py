@@ -242,16 +242,6 @@ def test_a_renamed_source_has_its_points_collated_again(point, django_capture_on
     assert witnesses.remember_variants([point.pk]) == 0
 
 
-def test_a_reading_that_rolls_back_leaves_nothing_to_collate(
-    point, django_capture_on_commit_callbacks
-):
-    citation = point.citations.get(source__code="A01")
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        citation.reading = "Another reading."
-        citation.save()
-    assert len(callbacks) == 1  # run only if the transaction commits (the test's never does)
-
-
 def test_pages_read_what_was_kept_rather_than_collate_again(client, point):
     witnesses.remember_variants([point.pk])
     VariantMemo.objects.update(found={"items": [["number", "as kept"]], "by_witness": {}})

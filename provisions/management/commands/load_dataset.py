@@ -30,11 +30,10 @@ class Command(BaseCommand):
 
         if overwrite and not settings.DEBUG:
             raise CommandError("--overwrite replaces curated edits: development only (DEBUG=1).")
-        report = dataset.load(dataset.fixture_paths(), overwrite=overwrite)
-        # reviewed corrections reach a database that already held the rows they correct
-        corrected = apply_corrections(correction_paths())
-        # loaded rows are saved in bulk or in one transaction: their readings' disagreements are
-        # worked out here, once, as an edit's are when it commits
+        with witnesses.collating_later():  # once, below, rather than for each citation
+            report = dataset.load(dataset.fixture_paths(), overwrite=overwrite)
+            # reviewed corrections reach a database that already held the rows they correct
+            corrected = apply_corrections(correction_paths())
         witnesses.remember_variants()
         caching.advance_stamp()
         if options["verbosity"] == 0:
