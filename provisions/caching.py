@@ -85,8 +85,20 @@ def stamp_of(models) -> str:
 
 
 def _generations(keys) -> dict[str, int]:
-    found = cache.get_many(keys)
-    return {key: _generation(found.get(key), key) for key in keys}
+    """The generations of these keys; those missing (evicted, or the cache emptied) are started
+    from the clock, as _generation starts one, in a single round trip for them all."""
+    found = {key: value for key, value in cache.get_many(keys).items() if value is not None}
+    missing = [key for key in keys if key not in found]
+    redis = getattr(cache, "_cache", None)
+    if missing and hasattr(redis, "get_client"):
+        names = [cache.make_and_validate_key(key) for key in missing]
+        pipeline = redis.get_client(write=True).pipeline(transaction=False)
+        started = time.time_ns()
+        for name in names:
+            pipeline.set(name, started, nx=True)  # stored as its digits, as Django stores an int
+        pipeline.mget(names)
+        found.update(zip(missing, map(int, pipeline.execute()[-1]), strict=True))
+    return {key: found[key] if key in found else _generation(None, key) for key in keys}
 
 
 @functools.cache

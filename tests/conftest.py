@@ -104,3 +104,24 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture
+def production_cache(settings):
+    """The production setup: the cache, the dataset stamp and the throttle in Redis (a scratch
+    database, emptied before and after). Skipped without Redis; .ci/run starts one."""
+    import redis
+    from django.core.cache import cache
+
+    from tests.scratch import scratch_redis
+
+    settings.CACHES = {
+        "default": {"BACKEND": "tracker.cache.TrackerRedisCache", "LOCATION": scratch_redis()}
+    }
+    settings.DATASET_STAMP = "cache"
+    try:
+        cache.clear()
+    except redis.ConnectionError as error:
+        pytest.skip(f"no Redis on 127.0.0.1:6379 ({error}); .ci/run starts one")
+    yield cache
+    cache.clear()

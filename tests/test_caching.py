@@ -136,7 +136,7 @@ def test_a_cached_api_response_still_counts_against_the_throttle(client, stamp_m
 
 
 def test_on_redis_the_stamp_and_the_count_share_a_round_trip_and_count_once(
-    client, settings, monkeypatch
+    client, production_cache, monkeypatch
 ):
     """The production setup: stamp and throttle in Redis. A cached API response costs one
     round trip, and a request rendered by the view is not counted a second time there."""
@@ -144,20 +144,10 @@ def test_on_redis_the_stamp_and_the_count_share_a_round_trip_and_count_once(
 
     from provisions.api.throttling import AnonWindowThrottle
 
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "tracker.cache.TrackerRedisCache",
-            "LOCATION": scratch_redis(),
-        }
-    }
-    settings.DATASET_STAMP = "cache"
-    try:
-        cache.clear()
-    except redis.ConnectionError as error:
-        pytest.skip(f"no Redis on 127.0.0.1:6379 ({error}); .ci/run starts one")
     monkeypatch.setattr(AnonWindowThrottle, "THROTTLE_RATES", {"anon": "3/minute"})
-    PlanFactory()
+    plan = PlanFactory()
     url = reverse("api:plan-list")
+    client.get(plan.get_absolute_url())  # a page first: it starts every model's stamp
     round_trips = []
     execute = redis.client.Pipeline.execute
     monkeypatch.setattr(
@@ -168,7 +158,6 @@ def test_on_redis_the_stamp_and_the_count_share_a_round_trip_and_count_once(
     statuses = [client.get(url).status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]  # a miss, two hits, then the rate is spent
     assert round_trips == [3] * 5  # GET stamp + SET NX + INCR, once per request
-    cache.clear()
 
 
 def test_responses_that_set_a_cookie_or_use_the_session_are_not_cached(rf: RequestFactory):
@@ -350,3 +339,17 @@ def test_a_reading_request_keeps_the_stamps_it_started_under(
     seen.clear()
     caching.PageCacheMiddleware(view)(editor)
     assert seen[0] == seen[1]
+
+
+def test_model_stamps_on_the_production_cache(production_cache, django_capture_on_commit_callbacks):
+    """In Redis: the stamps are started once (all missing ones in one round trip) and kept,
+    and only a write to a model a stamp watches moves it on."""
+    provision = ProvisionFactory()  # (its commit never comes: the test's transaction)
+    first = caching.stamp_of(queries.COMPARED)
+    assert caching.stamp_of(queries.COMPARED) == first
+    with django_capture_on_commit_callbacks(execute=True):
+        PositionFactory(provision=provision)
+    assert caching.stamp_of(queries.COMPARED) == first
+    with django_capture_on_commit_callbacks(execute=True):
+        provision.save()
+    assert caching.stamp_of(queries.COMPARED) != first

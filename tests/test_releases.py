@@ -494,30 +494,16 @@ def test_filters_on_a_release_page_stay_on_the_release(client, released):
 
 
 def test_two_releases_never_share_a_comparison_on_the_production_cache(
-    api_client, released, settings
+    api_client, released, production_cache
 ):
     """With the stamp in Redis, an anonymous API request reads the stamp and counts itself
     against the throttle in one round trip: what it works out while reading a release must
     still be kept under that release, not under the stamp of the live data."""
-    import redis
-    from django.core.cache import cache
-
-    from tests.scratch import scratch_redis
-
-    settings.CACHES = {
-        "default": {"BACKEND": "tracker.cache.TrackerRedisCache", "LOCATION": scratch_redis()}
-    }
-    settings.DATASET_STAMP = "cache"
-    try:
-        cache.clear()
-    except redis.ConnectionError as error:
-        pytest.skip(f"no Redis on 127.0.0.1:6379 ({error}); .ci/run starts one")
     releases.publish(2, "Second release.")  # holds the edits made since release 1
     params = {"left": "first-plan", "right": "later-plan"}
     first = api_client.get(reverse("api:compare"), {**params, "release": 1}).json()
     second = api_client.get(reverse("api:compare"), {**params, "release": 2}).json()
     now = api_client.get(reverse("api:compare"), params).json()
-    cache.clear()
     assert "Point 1 holds 600,000" in json.dumps(first)
     assert "Point 1 now holds 800,000" in json.dumps(second)
     assert "Point 1 now holds 800,000" in json.dumps(now)
