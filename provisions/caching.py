@@ -115,11 +115,14 @@ def _all_model_keys() -> tuple[str, ...]:
 
 @contextlib.contextmanager
 def _reading(stamp: str | None = None):
-    """A request that only reads, under the stamps of its start (see stamp_of)."""
+    """A request that only reads, under the stamps of its start (see stamp_of): the dataset
+    stamp given (the page cache's), or else read with the model stamps, in one round trip."""
+    if settings.DATASET_STAMP == "cache":
+        taken = _generations((GENERATION_KEY, *_all_model_keys()))
+        _request.generations = taken
+        stamp = stamp or str(taken[GENERATION_KEY])
     if stamp is not None:
         _request.stamp = stamp
-    if settings.DATASET_STAMP == "cache":
-        _request.generations = _generations(_all_model_keys())
     try:
         yield
     finally:
@@ -247,8 +250,8 @@ class PageCacheMiddleware:
         if not _cacheable_request(request):
             if request.method not in ("GET", "HEAD") or request.path.startswith(UNCACHED_PREFIXES):
                 return self.get_response(request)
-            # not kept whole, but what it works out is kept for everyone: under the model
-            # stamps of its start too
+            # not kept whole, but what it works out (fragments, comparisons, counts) is kept
+            # for everyone: under the stamps of its start too
             with _reading():
                 return self.get_response(request)
         key = _page_key(request)
