@@ -104,12 +104,8 @@ def _generations(keys) -> dict[str, int]:
 @functools.cache
 def _all_model_keys() -> tuple[str, ...]:
     """Everything's stamp and each dataset model's (their histories' are never read)."""
-    from django.apps import apps
-
-    models = apps.get_app_config("provisions").get_models(include_auto_created=True)
-    named = (
-        _model_key(m) for m in models if not m._meta.label_lower.startswith("provisions.historical")
-    )
+    models = _models_by_table().values()
+    named = (_model_key(m) for m in models if not m.__name__.startswith("Historical"))
     return (EVERYTHING_KEY, *named)
 
 
@@ -183,10 +179,11 @@ def on_data_change(sender, **kwargs) -> None:
 STAMPED_TIMEOUT = 24 * 3600  # keys carry the dataset stamp; old ones just expire
 
 
-def remembered(name: str, compute, *, timeout: int = STAMPED_TIMEOUT):
-    """`compute()`, kept in the cache under `name` and the dataset stamp: worked out once per
-    state of the data (an edit moves the stamp on, so it is never stale)."""
-    key = f"{name}:{dataset_stamp()}"
+def remembered(name: str, compute, *, stamp: str | None = None, timeout: int = STAMPED_TIMEOUT):
+    """`compute()`, kept in the cache under `name` and the dataset stamp (or the narrower
+    `stamp` given, from stamp_of): worked out once per state of the data it is worked out from
+    (an edit moves the stamp on, so it is never stale)."""
+    key = f"{name}:{stamp or dataset_stamp()}"
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -209,13 +206,9 @@ class StampedCountPaginator(Paginator):
         sql, params = self.object_list.query.sql_with_params()
         query = f"{self.object_list.db}\n{sql}\n{params!r}"
         read = [model for table, model in _models_by_table().items() if table in sql]
-        stamp = stamp_of(read) if read else dataset_stamp()
-        name = f"count:{hashlib.sha256(query.encode()).hexdigest()}:{stamp}"
-        value = cache.get(name)
-        if value is None:
-            value = Paginator.count.func(self)  # the uncached count
-            cache.set(name, value, timeout=STAMPED_TIMEOUT)
-        return value
+        name = f"count:{hashlib.sha256(query.encode()).hexdigest()}"
+        uncounted = functools.partial(Paginator.count.func, self)  # the uncached count
+        return remembered(name, uncounted, stamp=stamp_of(read) if read else None)
 
 
 @functools.cache
