@@ -90,6 +90,19 @@ def _export_dir(settings, tmp_path_factory):
     settings.RELEASE_DIR = tmp_path_factory.mktemp("releases")
 
 
+@pytest.fixture(autouse=True)
+def _throttle_clock_held(monkeypatch):
+    """The throttles count in fixed one-minute windows: their clock is held in the middle of
+    the current minute, so a test's requests are never split between two windows by the
+    minute turning while it runs (a test that needs the clock to move sets its own)."""
+    import time
+
+    from provisions.api.throttling import AnonWindowThrottle
+
+    held = (time.time() // 60) * 60 + 30
+    monkeypatch.setattr(AnonWindowThrottle, "timer", staticmethod(lambda: held))
+
+
 @pytest.fixture
 def costly_rate_unlimited(monkeypatch):
     """For tests that search or export many times as one anonymous client on purpose."""
