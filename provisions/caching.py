@@ -157,13 +157,21 @@ def _advance_now(model_key: str = EVERYTHING_KEY) -> None:
     # reads a replica that holds it. Then the model's stamp, then the dataset's: a reader who
     # sees the new dataset stamp (and files what it renders under it) sees the new model stamp
     # too, never a value worked out before the write.
-    if replicas.replicas():
-        replicas.record_primary_position()
+    if replicas.replicas() and not replicas.record_primary_position():
+        replicas.position_unknown()  # (the primary failed just after the commit)
     for key in (model_key, GENERATION_KEY):
         try:
             cache.incr(key)
         except ValueError:  # evicted: any new generation will do
             cache.set(key, time.time_ns(), timeout=None)
+
+
+def on_position_recovered(**kwargs) -> None:
+    """Receiver for tracker.replicas.position_recovered: a write's position was unknown for a
+    while, so a reader may have rendered a replica's rows without it under the new stamp;
+    everything moves on, and nothing rendered meanwhile is served again."""
+    if settings.DATASET_STAMP == "cache":
+        _advance_now()
 
 
 def on_data_change(sender, **kwargs) -> None:

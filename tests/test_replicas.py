@@ -225,3 +225,48 @@ def test_a_write_is_waited_for_before_its_stamp_moves_even_outside_a_request(
     with django_capture_on_commit_callbacks(execute=True):
         Tag.objects.create(slug="contested", name="Contested")
     assert cache.get(replicas.LSN_KEY) > 0
+
+
+@pytest.mark.django_db
+def test_a_write_whose_position_was_lost_moves_every_stamp_once_the_primary_answers(
+    settings, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    """The primary fails just after a commit, before its WAL position is recorded: the stamp
+    still moves on and the position is marked unknown, so replicas keep serving reads. The
+    first reader who can ask the primary again records its position and moves every stamp on:
+    nothing rendered meanwhile from a replica without the write is served again."""
+    from provisions import caching, queries
+
+    settings.DATABASE_REPLICAS = ["replica1"]
+    settings.DATASET_STAMP = "cache"
+    primary = {"position": None}  # None: not answering
+
+    def record():
+        if primary["position"] is None:
+            return False
+        replicas._raise_required(primary["position"])
+        return True
+
+    monkeypatch.setattr(replicas, "record_primary_position", record)
+    monkeypatch.setattr(replicas, "_recovery_after", [0.0])
+    cache.delete(replicas.UNKNOWN_KEY)
+    cache.set(replicas.LSN_KEY, 100, timeout=None)
+    before = caching.dataset_stamp()
+    with django_capture_on_commit_callbacks(execute=True):
+        Tag.objects.create(slug="contested", name="Contested")
+    written = caching.dataset_stamp()
+    assert written != before  # the edit shows wherever a replica holds it
+    assert cache.get(replicas.UNKNOWN_KEY) and "could not be recorded" in caplog.text
+
+    assert replicas._required() == 100  # the primary still down: the replicas keep serving
+    primary["position"] = 250
+    assert replicas._required() == 100  # not asked again for REPLICA_RETRY_SECONDS
+    assert caching.dataset_stamp() == written
+
+    monkeypatch.setattr(replicas, "_recovery_after", [0.0])  # those seconds have passed
+    compared = caching.stamp_of(queries.COMPARED)
+    assert replicas._required() == 250
+    recovered = caching.dataset_stamp()
+    assert recovered != written and caching.stamp_of(queries.COMPARED) != compared
+    assert cache.get(replicas.UNKNOWN_KEY) is None
+    assert replicas._required() == 250 and caching.dataset_stamp() == recovered  # once only

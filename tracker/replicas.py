@@ -17,6 +17,11 @@ the aliases "replica1", "replica2"… made from the comma-separated URLs):
   stamp but rendered from the old rows). A replica behind it is skipped (the primary reads),
   and is asked again at the next request; the answer is remembered per process, so a caught-up
   replica costs no query.
+- If the primary cannot be asked its position after a commit (it failed just then), the stamp
+  still moves on, and the position is marked unknown (`UNKNOWN_KEY`): replicas keep serving
+  reads, but what a reader renders meanwhile may lack the write. The first reader who can ask
+  the primary again records its position and moves every stamp on (`position_recovered`,
+  received by provisions.caching), so nothing rendered meanwhile outlives the outage.
 - A replica that cannot be reached is skipped for REPLICA_RETRY_SECONDS; with none left, reads
   go to the primary. With the primary down, reads keep going to the replicas (which hold every
   write the primary acknowledged to them) while writes fail with the 503 of tracker.resilience.
@@ -27,6 +32,7 @@ the primary.
 
 import contextvars
 import dataclasses
+import logging
 import random
 import time
 
@@ -34,9 +40,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.dispatch import Signal
 
 PIN_COOKIE = "tracker_primary"
 LSN_KEY = "replicas:primary-lsn"
+UNKNOWN_KEY = "replicas:primary-lsn-unknown"  # a commit's position could not be recorded
+position_recovered = Signal()  # sent once the position is known again
+logger = logging.getLogger("tracker.replicas")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
@@ -50,6 +60,7 @@ class Route:
 _route: contextvars.ContextVar[Route | None] = contextvars.ContextVar("replica_route", default=None)
 _replayed: dict[str, int] = {}  # per process: how far each replica was seen to have replayed
 _unreachable_until: dict[str, float] = {}
+_recovery_after = [0.0]  # per process: when to ask a primary that did not answer again
 
 
 def replicas() -> list[str]:
@@ -63,7 +74,37 @@ def lsn(text: str) -> int:
 
 
 def _required() -> int:
-    return cache.get(LSN_KEY) or 0
+    """How far a replica must have replayed to serve a read (one cache round trip); first, if a
+    commit's position was lost, the primary is asked for it again."""
+    found = cache.get_many([LSN_KEY, UNKNOWN_KEY])
+    if found.get(UNKNOWN_KEY) and _recover_position():
+        return cache.get(LSN_KEY) or 0
+    return found.get(LSN_KEY) or 0
+
+
+def position_unknown() -> None:
+    """A commit's position could not be recorded: see the module docstring."""
+    logger.warning(
+        "The primary's WAL position after a commit could not be recorded: replicas are read"
+        " without waiting for that write until the primary answers again."
+    )
+    cache.set(UNKNOWN_KEY, True, timeout=None)
+
+
+def _recover_position() -> bool:
+    """Record the primary's position again, then move every stamp on (position_recovered) and
+    only then drop the mark. False while the primary does not answer (asked again after
+    REPLICA_RETRY_SECONDS, by this process)."""
+    now = time.monotonic()
+    if now < _recovery_after[0]:
+        return False
+    if not record_primary_position():
+        _recovery_after[0] = now + settings.REPLICA_RETRY_SECONDS
+        return False
+    position_recovered.send(sender=None)
+    cache.delete(UNKNOWN_KEY)
+    logger.info("The primary's WAL position is known again; every stamp moved on.")
+    return True
 
 
 def _caught_up(alias: str, required: int) -> bool:
@@ -100,19 +141,20 @@ def choose_replica() -> str:
     return DEFAULT_DB_ALIAS
 
 
-def record_primary_position() -> None:
+def record_primary_position() -> bool:
     """Keep the primary's WAL position after the writes made so far (never lowering it): at
     the end of a request that wrote, and (provisions.caching) as each write commits, before
     the dataset stamp moves on, so that a reader who sees the new stamp waits for a replica
     that holds the write, even while the writer's request is still running or when the write
-    came from a command."""
+    came from a command. False when the primary does not answer."""
     try:
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute("SELECT pg_current_wal_lsn()::text")
             position = lsn(cursor.fetchone()[0])
-    except DatabaseError:  # the write failed with the primary: nothing new to wait for
-        return
+    except DatabaseError:
+        return False
     _raise_required(position)
+    return True
 
 
 # Redis keeps the highest position whatever the order two writers' requests end in
@@ -126,7 +168,7 @@ def _raise_required(position: int) -> None:
     if isinstance(cache, RedisCache):  # Django stores an int as its digits, which Lua reads
         client = cache._cache.get_client(write=True)
         client.eval(_RAISE, 1, cache.make_and_validate_key(LSN_KEY), position)
-    elif position > _required():  # one process's own memory: no other writer to race
+    elif position > (cache.get(LSN_KEY) or 0):  # one process's memory: no writer to race
         cache.set(LSN_KEY, position, timeout=None)
 
 
