@@ -517,6 +517,14 @@ class Citation(Curated):
     def __str__(self):
         return f"{self.source.publisher} on {self.provision or self.plan}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        citation = super().from_db(db, field_names, values)
+        # the point it was read for: moved to another point (or to the whole plan), it leaves
+        # that one a reading fewer, to be collated again too (witnesses.on_readings_change)
+        citation.loaded_provision_id = citation.__dict__.get("provision_id")
+        return citation
+
     def natural_key(self):
         if self.provision_id:
             return (self.source.url, self.provision.plan.slug, self.provision.label)

@@ -294,8 +294,12 @@ def on_readings_change(sender, instance, **kwargs) -> None:
     missing memo is worked out on the next read."""
     if kwargs.get("using") not in (None, "default") or _later.get():
         return  # a release's read-only copy being built; a load that collates at its end
-    if sender is Citation and instance.provision_id is not None:
-        points = [instance.provision_id]
+    if sender is Citation:  # its point now, and the one it was read for if it moved
+        points = {instance.provision_id, getattr(instance, "loaded_provision_id", None)}
+        points = [point for point in points if point is not None]
+        instance.loaded_provision_id = instance.provision_id  # what it is now read for
+        if not points:
+            return
     elif sender is Source and kwargs.get("created") is False:
         points = Citation.objects.filter(source_id=instance.pk).values("provision_id")
     else:

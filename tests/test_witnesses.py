@@ -234,6 +234,24 @@ def test_an_edited_reading_is_collated_once_when_the_edit_commits(
     assert "800,000" not in dict(found.items).get("number", "")
 
 
+def test_a_reading_moved_to_another_point_has_both_points_collated_again(
+    point, django_capture_on_commit_callbacks
+):
+    other = ProvisionFactory(plan=point.plan, number=7, text="Ukraine's army is capped.")
+    for code, reading in (("B01", "Capped at 800,000."), ("B02", "Capped at 850,000.")):
+        CitationFactory(provision=other, source=SourceFactory(code=code), reading=reading)
+    citation = point.citations.get(source__code="A02")
+    with django_capture_on_commit_callbacks(execute=True):
+        citation.provision = other
+        citation.save()
+    assert witnesses.remember_variants([point.pk]) == 0  # its three readings left: kept
+    assert witnesses.remember_variants([other.pk]) == 0  # its three readings now: kept
+    with django_capture_on_commit_callbacks(execute=True):
+        citation.provision, citation.plan = None, point.plan  # now cites the whole plan
+        citation.save()
+    assert witnesses.remember_variants([other.pk]) == 0  # its two readings again: kept
+
+
 def test_a_renamed_source_has_its_points_collated_again(point, django_capture_on_commit_callbacks):
     source = point.citations.get(source__code="A01").source
     with django_capture_on_commit_callbacks(execute=True):
