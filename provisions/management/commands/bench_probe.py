@@ -104,7 +104,7 @@ def _forget_fragments(url) -> None:
     match = resolve(urlsplit(url).path)
     left, right = (Plan.objects.get(slug=match.kwargs[side]) for side in ("left", "right"))
     query = urlencode(sorted(QueryDict(urlsplit(url).query).items()))
-    names = views._fragment_names(left, right, query, caching.dataset_stamp())
+    names = views.fragment_names(left, right, query, caching.dataset_stamp())
     fragments = {
         "compare-section": "fragment_key",
         "compare-picker-left": "pickers_key",
