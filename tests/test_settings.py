@@ -138,3 +138,43 @@ def test_replica_urls_become_replica_databases_that_tests_never_create(tmp_path)
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode != 0 and "tracker.E002" in result.stderr
+
+
+WRITERS_AT_ONCE = """
+import threading, time, django
+django.setup()
+from django.db import connection, transaction
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE counter (k TEXT PRIMARY KEY, n INTEGER)")
+    cursor.execute("INSERT INTO counter VALUES ('a', 0), ('b', 0)")
+results = []
+def save(key):  # as a save does: read the row, then write it, in one transaction
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT n FROM counter WHERE k = %s", [key])
+            time.sleep(0.3)
+            cursor.execute("UPDATE counter SET n = n + 1 WHERE k = %s", [key])
+        results.append("saved")
+    except Exception as error:
+        results.append(str(error))
+    finally:
+        connection.close()
+writers = [threading.Thread(target=save, args=(key,)) for key in "ab"]
+[writer.start() for writer in writers]
+[writer.join() for writer in writers]
+print(results)
+"""
+
+
+def test_on_sqlite_two_editors_saving_at_once_both_save(tmp_path):
+    """Each transaction reads, then writes: SQLite refused the second writer at once ("database
+    is locked", a 503 for an editor) until transactions took the write lock as they began."""
+    env = clean_environment(
+        DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path / 'two.sqlite3'}",
+        DJANGO_SETTINGS_MODULE="tracker.settings",
+    )  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", WRITERS_AT_ONCE], cwd=ROOT, env=env, capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
+    assert result.stdout.strip() == "['saved', 'saved']", result.stdout + result.stderr

@@ -112,6 +112,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast when PostgreSQL is unreachable instead of hanging a worker.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Two editors saving at once: a write transaction takes SQLite's write lock as it begins
+    # (one that read first failed at once with "database is locked" when it came to write),
+    # and the second writer (or a reader meeting a commit) waits up to 20 s for it.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 
 # Read replicas (tracker.replicas): PostgreSQL streaming replicas of the primary, comma-separated.
 # Anonymous and read-only requests read from them; writes, the rest of a request that wrote, and
