@@ -600,3 +600,55 @@ def test_search_finds_numbers_in_either_form_and_everyday_words(client, costly_r
     assert "Plan A, point 6" in only_a and "Plan B, point 4" not in only_a
     by_theme = client.get(url, {"q": "army", "theme": "armed-forces"}).content.decode()
     assert "Plan A, point 6" in by_theme and "Plan B, point 4" not in by_theme
+
+
+def test_a_mistyped_filter_is_named_and_never_exported_as_every_row_as_if_filtered(
+    client, versions
+):
+    url = compare_url(versions["first"], versions["last"])
+    page = client.get(url, {"relation": "bogus"})  # the page says so above every row
+    html = page.content.decode()
+    assert '<p id="id_relation_error">Relation: Select a valid choice.' in html
+    assert 'aria-describedby="id_relation_error"' in html  # the control names its error
+    for fmt in ("csv", "md"):
+        export = reverse("provisions:compare-export", args=["first", "last", fmt])
+        refused = client.get(export, {"theme": "bogus"})
+        assert refused.status_code == 400 and "theme" in refused.json()["errors"]
+    assert client.get(url, {"relation": "modified"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "field"),
+    [
+        ("provisions:search", {"q": "armed forces", "plan": "bogus"}, "plan"),
+        ("provisions:search", {"q": "armed forces", "theme": "bogus"}, "theme"),
+        ("provisions:variants", {"kind": "bogus"}, "kind"),
+        ("provisions:compare-pick", {"left": "first", "right": "nope"}, "right"),
+    ],
+)
+def test_query_forms_name_the_field_in_error_where_the_control_points(
+    client, versions, name, params, field
+):
+    response = client.get(reverse(name), params)
+    assert response.status_code == (200 if name == "provisions:search" else 400)
+    html = response.content.decode()
+    assert f'aria-describedby="id_{field}_error"' in html
+    assert f'<p id="id_{field}_error">' in html
+    if "q" in params:  # the words typed stay in the box
+        assert 'value="armed forces"' in html
+
+
+def test_a_version_page_with_a_mistyped_filter_says_so(client, versions):
+    response = client.get(versions["first"].get_absolute_url(), {"theme": "bogus"})
+    assert '<p id="id_theme_error">Theme: Select a valid choice.' in response.content.decode()
+
+
+def test_the_board_s_controls_point_at_help_and_errors_that_exist(client, versions):
+    board = reverse("provisions:board", args=["first"])
+    html = client.get(board).content.decode()
+    for described in re.findall(r'aria-describedby="([^"]+)"', html):
+        for target in described.split():
+            assert f'id="{target}"' in html, target
+    html = client.get(board, {"as_of": "bogus"}).content.decode()
+    assert 'aria-describedby="id_as_of_helptext id_as_of_error"' in html
+    assert 'id="id_as_of_error"' in html

@@ -4,7 +4,7 @@ import csv
 import datetime
 import re
 
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -80,7 +80,7 @@ def fragment_names(left: Plan, right: Plan, query: str, stamp: str) -> dict[str,
     }
 
 
-FRAGMENT_VERSION = "compare-8"  # change with compare.html's markup
+FRAGMENT_VERSION = "compare-9"  # change with compare.html's markup
 
 
 @require_safe
@@ -94,6 +94,8 @@ def compare(request, left: str, right: str):
 def compare_export(request, left: str, right: str, fmt: str):
     """The comparison's rows (with the page's filters) as CSV or Markdown."""
     context = _comparison_context(request, left, right)
+    if context["form"].errors:  # never a file of every row for a filter that was mistyped
+        return JsonResponse({"errors": context["form"].errors.get_json_data()}, status=400)
     rows = context["rows"]
     name = f"{context['left'].slug}--{context['right'].slug}"
     if fmt == "csv":
