@@ -10,7 +10,8 @@ interface's own form: a 400 naming it, JSON under /api/, the error page elsewher
 
 import re
 
-from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
 from provisions import releases
@@ -48,7 +49,7 @@ class ReleaseMiddleware:
         if problem:
             if api:
                 return JsonResponse({"release": [problem]}, status=400)
-            return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
+            return render(request, "provisions/bad_request.html", {"problem": problem}, status=400)
         release = Release.objects.defer("frozen").filter(number=int(value)).first()
         if release is None:
             if api:

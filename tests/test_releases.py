@@ -319,6 +319,23 @@ def test_a_release_that_cannot_answer_is_refused_by_name(
     assert "release" in response.json()
 
 
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("/?release=abc", "named by its number"),
+        ("/?release=-1", "named by its number"),
+        ("/releases/?release=1", "does not read releases"),
+    ],
+)
+def test_a_page_refuses_a_release_it_cannot_read_on_the_site_s_own_page(
+    client, released, url, says
+):
+    response = client.get(url)
+    assert response.status_code == 400 and response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert says in html and "<h1>Bad request</h1>" in html
+
+
 def test_writes_never_go_to_a_release(api_client, released, editor):
     api_client.force_authenticate(editor)
     point = released["points"][0]
