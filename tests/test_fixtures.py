@@ -436,3 +436,26 @@ def test_known_disagreements_between_the_witnesses(dataset):
     # no number disagreement: every source of 20-point 4 says 800,000
     point_4 = Provision.objects.get_by_natural_key("us-ukraine-20-2025-12", "4")
     assert "number" not in found.get(point_4.pk, witnesses.Disagreements()).kinds
+
+
+def test_the_readme_states_what_the_dataset_holds(dataset):
+    """The README's figures are those of the files, not of an earlier state of them."""
+    from pathlib import Path
+
+    from provisions.models import Position
+
+    readme = " ".join((Path(__file__).parent.parent / "README.md").read_text().split())
+    readings = Citation.objects.exclude(reading="")
+    stated = {
+        "documents": Plan.objects.count(),
+        "provisions": Provision.objects.count(),
+        "sources": Source.objects.count(),
+        "citations": Citation.objects.count(),
+        "of them with a reading": readings.count(),
+        "in another language": readings.exclude(reading_language="en").count(),
+        "links between versions": Correspondence.objects.count(),
+        "assessments": Assessment.objects.count(),
+        "positions of the parties": Position.objects.count(),
+    }
+    for words, count in stated.items():
+        assert f"{count:,} {words}" in readme, (words, count)

@@ -200,6 +200,7 @@ def test_pages_of_a_withdrawn_version_answer_with_the_notice(client, world):
         gone.provisions.last().get_absolute_url(),
         compare_url(world["kept"], gone),
         compare_url(gone, gone),
+        reverse("provisions:board", args=[gone.slug]),
     ]:
         response = client.get(url)
         assert response.status_code == 200, url
