@@ -429,6 +429,11 @@ def test_the_provision_page_shows_the_text_on_a_date(client, data):
     page = client.get(url, {"as_of": before.isoformat()}).content.decode()
     assert "The text as saved on" in page and "Point 1 holds 600,000 troops." in page
     assert "[deleted: </span>600,000" in page or "600,000" in page
+    # a moment named to the second is shown to the second: two edits of one day differ
+    shown = timezone.localtime(before)
+    assert f"The text as saved on {shown:%-d %B %Y, %H:%M:%S}" in page
+    day = client.get(url, {"as_of": f"{before:%Y-%m-%d}"}).content.decode()
+    assert f"The text as saved on {shown:%-d %B %Y}</h2>" in day
     bad = client.get(url, {"as_of": "never"}).content.decode()
     assert "Give a date such as" in bad
 

@@ -234,6 +234,7 @@ def _as_of(request, provision) -> dict | None:
     return {
         "value": value,
         "moment": moment,
+        "timed": len(value.strip()) > len("2026-01-31"),  # a moment, not a whole day: say when
         "record": record,
         "runs": diffing.word_diff(record.text, provision.text),
         "same": record.text == provision.text,
