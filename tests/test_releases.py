@@ -416,6 +416,37 @@ def test_the_provision_page_shows_the_text_on_a_date(client, data):
     assert "Give a date such as" in bad
 
 
+# parse, but name no instant: an offset beyond ±23:59, or a moment that falls off the calendar
+# (year 1 or 9999) once it is moved to UTC
+UNUSABLE_MOMENTS = [
+    "2026-01-31T10:00:00+99:00",
+    "2026-01-31 10:00:00+99:00",
+    "0001-01-01T00:00:00+23:00",
+    "9999-12-31T23:59:59-23:00",
+]
+
+
+@pytest.mark.parametrize("value", UNUSABLE_MOMENTS)
+def test_an_as_of_that_names_no_instant_is_a_400_naming_it(api_client, data, value):
+    url = reverse("api:plan-provision-detail", args=["first-plan", "1"])
+    response = api_client.get(url, {"as_of": value})
+    assert response.status_code == 400 and "as_of" in response.json()
+
+
+@pytest.mark.parametrize("value", UNUSABLE_MOMENTS)
+def test_the_provision_page_says_when_as_of_names_no_instant(client, data, value):
+    url = reverse("provisions:provision-detail", args=["first-plan", "1"])
+    response = client.get(url, {"as_of": value})
+    assert response.status_code == 200 and "Give a date such as" in response.content.decode()
+
+
+def test_an_as_of_with_an_offset_is_reported_in_utc(api_client, data):
+    url = reverse("api:plan-provision-detail", args=["first-plan", "1"])
+    response = api_client.get(url, {"as_of": "2020-01-01T05:00:00+05:00"})
+    assert response.status_code == 404
+    assert "on or before 2020-01-01 00:00:00 UTC" in response.json()["as_of"][0]
+
+
 def test_the_schema_documents_release_and_as_of(api_client):
     schema = api_client.get(reverse("api:schema"), {"format": "json"}).json()
     provisions = schema["paths"]["/api/provisions/"]["get"]["parameters"]

@@ -503,7 +503,7 @@ class ChangesView(APIView):
         unknown = sorted(set(request.query_params) - {"since", "cursor", "format"})
         if unknown:
             raise ValidationError({name: ["Unknown parameter."] for name in unknown})
-        since = filters.parse_moment(request.query_params.get("since", ""))
+        since = queries.parse_moment(request.query_params.get("since", ""))
         if since is None:
             raise ValidationError({"since": ["Give an ISO 8601 time, e.g. 2026-01-31T00:00Z."]})
         after = None
