@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -18,6 +18,10 @@ from simple_history.models import HistoricalRecords
 
 # ASCII digits, and nothing after (`$` would let "10\n" through): one spelling per label
 LABEL_RE = re.compile(r"(?P<number>0|[1-9][0-9]{0,3})(?P<sub>[a-z]{0,2})", re.ASCII)
+MAX_NUMBER = 9999  # the most LABEL_RE reads: a larger number would make a point without a page
+# reading order within one version: far more than any version has points, and within every
+# database's integer (SQLite would store any size, PostgreSQL refuses beyond 2**31 - 1)
+MAX_POSITION = 999_999
 SUB_VALIDATOR = RegexValidator(r"^[a-z]{0,2}$", "Use up to two lower-case letters, e.g. 'a'.")
 COLOUR_VALIDATOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour such as #b23b3b.")
 
@@ -281,7 +285,12 @@ class Provision(Curated):
     plan = models.ForeignKey(
         Plan, on_delete=models.CASCADE, related_name="provisions", help_text="The version."
     )
-    number = models.PositiveSmallIntegerField(help_text="The point's number, e.g. 10 in 10c.")
+    number = models.PositiveSmallIntegerField(
+        validators=[
+            MaxValueValidator(MAX_NUMBER, f"A point's number runs from 0 to {MAX_NUMBER}.")
+        ],
+        help_text=f"The point's number, e.g. 10 in 10c (0 to {MAX_NUMBER}).",
+    )
     sub = models.CharField(
         max_length=2,
         blank=True,
@@ -289,7 +298,12 @@ class Provision(Curated):
         validators=[SUB_VALIDATOR],
         help_text="The sub-point's letter(s), e.g. c in 10c; empty for a whole point.",
     )
-    position = models.PositiveIntegerField(help_text="Reading order within the plan.")
+    position = models.PositiveIntegerField(
+        validators=[
+            MaxValueValidator(MAX_POSITION, f"A position runs from 0 to {MAX_POSITION:,}.")
+        ],
+        help_text=f"Reading order within the plan (0 to {MAX_POSITION:,}).",
+    )
     label_confirmed = models.BooleanField(
         default=True,
         help_text="Untick when the number or letter is ours or unconfirmed, not the document's.",
@@ -319,6 +333,12 @@ class Provision(Curated):
             ),
             models.CheckConstraint(
                 condition=Q(revision__gte=1), name="provision_revision_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__lte=MAX_NUMBER, position__lte=MAX_POSITION),
+                name="provision_label_and_position_in_range",
+                violation_error_message=f"A point's number runs from 0 to {MAX_NUMBER} and its "
+                f"position from 0 to {MAX_POSITION:,}.",
             ),
         ]
 

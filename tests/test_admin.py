@@ -97,6 +97,16 @@ def provision_form_data(provision, **changes):
     return data
 
 
+@pytest.mark.parametrize(("field", "value"), [("number", 10_000), ("position", 99_999_999_999)])
+def test_admin_refuses_a_point_out_of_range_on_the_field(editor_client, field, value):
+    plan = PlanFactory()
+    data = provision_form_data(ProvisionFactory.build(plan=plan), **{field: value})
+    del data["base_revision"]
+    response = editor_client.post(reverse("admin:provisions_provision_add"), data)
+    assert response.status_code == 200 and field in response.context["adminform"].form.errors
+    assert not Provision.objects.filter(plan=plan).exists()
+
+
 def test_admin_save_moves_the_revision_on(editor_client, editor):
     provision = ProvisionFactory(text="capped at 600,000")
     change = reverse("admin:provisions_provision_change", args=[provision.pk])

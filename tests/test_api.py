@@ -470,6 +470,16 @@ def test_a_citation_must_cite_exactly_one_thing(editor, data):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize(("field", "value"), [("number", 40_000), ("position", 99_999_999_999)])
+def test_a_point_out_of_range_is_a_400_naming_the_field(editor, data, field, value):
+    body = {"plan": "left-plan", "number": 40, "position": 40, "text": "New point."}
+    response = token_client(editor).post(
+        reverse("api:provision-list"), {**body, field: value}, format="json"
+    )
+    assert response.status_code == 400 and field in response.json()
+    assert not Provision.objects.filter(text="New point.").exists()
+
+
 # --- errors and protection -------------------------------------------------------------------
 
 

@@ -173,3 +173,19 @@ def test_labels_that_are_ours_are_never_shown_as_official():
     assert ProvisionFactory(number=13, label_confirmed=False).display_label == "13?"
     unnumbered = PlanFactory(numbered=False)
     assert ProvisionFactory(plan=unnumbered, number=3).display_label == "K3"
+
+
+@pytest.mark.parametrize(("field", "value"), [("number", 10_000), ("position", 99_999_999_999)])
+def test_a_point_whose_label_or_place_is_out_of_range_is_refused(field, value):
+    """A label has at most four digits (LABEL_RE): point 10000 would have no page."""
+    provision = ProvisionFactory.build(plan=PlanFactory(), **{field: value})
+    with pytest.raises(ValidationError) as error:
+        provision.full_clean()
+    assert field in error.value.message_dict
+    assert refused(provision.save)
+
+
+def test_the_largest_label_is_a_point_with_a_page(client):
+    provision = ProvisionFactory(number=9999, sub="zz")
+    provision.full_clean()
+    assert client.get(provision.get_absolute_url()).status_code == 200
