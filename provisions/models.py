@@ -980,8 +980,12 @@ class SearchTerm(Curated):
         return f"{self.word} → {self.finds}"
 
     def save(self, *args, **kwargs):
-        self.word = self.word.strip().lower()
+        self.word = self.word.strip().lower()  # for writes that skip validation
         super().save(*args, **kwargs)
+
+    def clean(self):
+        # before the uniqueness check, so that "ARMY" beside "army" is a field error
+        self.word = self.word.strip().lower()
 
     def alternatives(self) -> list[str]:
         return [term.strip() for term in self.finds.split(",") if term.strip()]

@@ -5,7 +5,7 @@ from django.apps import apps
 from django.urls import reverse
 
 from provisions import releases
-from provisions.models import Coverage, Provision, Release, VariantMemo
+from provisions.models import Coverage, Provision, Release, SearchTerm, VariantMemo
 from tests.factories import (
     AssessmentFactory,
     CitationFactory,
@@ -14,6 +14,7 @@ from tests.factories import (
     PlanFactory,
     PositionFactory,
     ProvisionFactory,
+    SearchTermFactory,
     TagFactory,
     ThemeFactory,
 )
@@ -188,3 +189,21 @@ def test_autocomplete_pages_never_miss_or_repeat_a_row(editor_client, model, set
         assert response.status_code == 200
         seen += [item["id"] for item in response.json()["results"]]
     assert sorted(seen) == sorted(str(pk) for pk in Provision.objects.values_list("pk", flat=True))
+
+
+def test_a_search_term_differing_only_in_case_is_a_form_error(editor_client):
+    SearchTermFactory(word="qa-army")
+    response = editor_client.post(
+        reverse("admin:provisions_searchterm_add"), {"word": " QA-ARMY ", "finds": "troops"}
+    )
+    assert response.status_code == 200
+    assert "already exists" in str(response.context["adminform"].form.errors["word"])
+    assert SearchTerm.objects.filter(word__iexact="qa-army").count() == 1
+
+
+def test_a_new_search_term_is_kept_in_lower_case(editor_client):
+    response = editor_client.post(
+        reverse("admin:provisions_searchterm_add"), {"word": " Bayonets ", "finds": "troops"}
+    )
+    assert response.status_code == 302
+    assert SearchTerm.objects.filter(word__iexact="bayonets").get().word == "bayonets"

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from provisions.models import Citation, Correspondence, Provision, Source, split_label
+from provisions.models import Citation, Correspondence, Provision, SearchTerm, Source, split_label
 from tests.factories import (
     AssessmentFactory,
     CitationFactory,
@@ -189,3 +189,11 @@ def test_the_largest_label_is_a_point_with_a_page(client):
     provision = ProvisionFactory(number=9999, sub="zz")
     provision.full_clean()
     assert client.get(provision.get_absolute_url()).status_code == 200
+
+
+def test_a_search_term_is_one_word_whatever_its_case():
+    SearchTerm.objects.create(word="qa-army", finds="troops")
+    term = SearchTerm(word="QA-Army", finds="armed forces")
+    with pytest.raises(ValidationError) as error:
+        term.full_clean()
+    assert "word" in error.value.message_dict
