@@ -243,7 +243,9 @@ class Plan(Curated):
         indexes = [models.Index(fields=["presented_on", "slug"], name="plan_date_order")]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(based_on=models.F("pk")), name="plan_not_based_on_itself"
+                condition=~Q(based_on=models.F("pk")),
+                name="plan_not_based_on_itself",
+                violation_error_message="A version cannot be based on itself.",
             ),
         ]
 
@@ -332,7 +334,9 @@ class Provision(Curated):
                 fields=["plan", "number", "sub"], name="provision_unique_label"
             ),
             models.CheckConstraint(
-                condition=Q(revision__gte=1), name="provision_revision_positive"
+                condition=Q(revision__gte=1),
+                name="provision_revision_positive",
+                violation_error_message="A revision counts from 1.",
             ),
             models.CheckConstraint(
                 condition=Q(number__lte=MAX_NUMBER, position__lte=MAX_POSITION),
@@ -431,7 +435,10 @@ class Source(Curated):
         ordering = ["published_on", "publisher"]
         constraints = [
             models.UniqueConstraint(
-                fields=["code"], condition=~Q(code=""), name="source_unique_code"
+                fields=["code"],
+                condition=~Q(code=""),
+                name="source_unique_code",
+                violation_error_message="Another source has this code.",
             ),
         ]
 
@@ -463,6 +470,9 @@ class CitationManager(models.Manager):
                 provision__sub=sub,
             )
         return self.get(source__url=url, plan__slug=plan_slug)
+
+
+CITES_ONE_THING = "A citation supports either a whole version or one point."
 
 
 class Citation(Curated):
@@ -521,16 +531,19 @@ class Citation(Curated):
                     | Q(plan__isnull=True, provision__isnull=False)
                 ),
                 name="citation_cites_plan_xor_provision",
+                violation_error_message=CITES_ONE_THING,
             ),
             models.UniqueConstraint(
                 fields=["source", "provision"],
                 condition=Q(provision__isnull=False),
                 name="citation_unique_source_provision",
+                violation_error_message="This source is cited for this point already.",
             ),
             models.UniqueConstraint(
                 fields=["source", "plan"],
                 condition=Q(plan__isnull=False),
                 name="citation_unique_source_plan",
+                violation_error_message="This source is cited for this version already.",
             ),
         ]
 
@@ -554,9 +567,14 @@ class Citation(Curated):
 
     def clean(self):
         super().clean()
-        if bool(self.plan_id) == bool(self.provision_id):
-            raise ValidationError("A citation supports either a whole plan or one provision.")
         errors = {}
+        if bool(self.plan_id) == bool(self.provision_id):
+            # on a field, so that the constraints on plan and provision do not say it again
+            errors["provision"] = (
+                f"{CITES_ONE_THING[:-1]}, not both."
+                if self.plan_id
+                else "Give the version or the point the source supports."
+            )
         if self.reading and not self.reading_language:
             errors["reading_language"] = "Say which language the reading is in."
         if self.reading_translation and not self.reading:
@@ -685,7 +703,9 @@ class Correspondence(Authored):
         constraints = [
             models.UniqueConstraint(fields=["earlier", "later"], name="correspondence_unique_pair"),
             models.CheckConstraint(
-                condition=~Q(earlier=models.F("later")), name="correspondence_not_to_itself"
+                condition=~Q(earlier=models.F("later")),
+                name="correspondence_not_to_itself",
+                violation_error_message="A point cannot be linked to itself.",
             ),
         ]
 
@@ -707,6 +727,8 @@ class Correspondence(Authored):
     natural_key.dependencies = ["provisions.provision"]
 
     def clean(self):
+        if self.earlier_id == self.later_id:
+            return  # correspondence_not_to_itself says so
         if self.earlier_id and self.later_id and self.earlier.plan_id == self.later.plan_id:
             raise ValidationError(
                 "A correspondence must join provisions of two different versions."

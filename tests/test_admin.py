@@ -207,3 +207,16 @@ def test_a_new_search_term_is_kept_in_lower_case(editor_client):
     )
     assert response.status_code == 302
     assert SearchTerm.objects.filter(word__iexact="bayonets").get().word == "bayonets"
+
+
+@pytest.mark.parametrize("both", [False, True])
+def test_a_citation_the_admin_refuses_says_why_once_in_words(editor_client, both):
+    existing = CitationFactory()
+    data = {"source": existing.source_id, "provision": existing.provision_id, "locator": "p. 2"}
+    if both:
+        data["plan"] = existing.provision.plan_id
+    response = editor_client.post(reverse("admin:provisions_citation_add"), data)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    messages = [message for errors in form.errors.values() for message in errors]
+    assert len(messages) == 1 and "Constraint" not in messages[0], messages

@@ -197,3 +197,58 @@ def test_a_search_term_is_one_word_whatever_its_case():
     with pytest.raises(ValidationError) as error:
         term.full_clean()
     assert "word" in error.value.message_dict
+
+
+def messages_of(obj) -> list[str]:
+    with pytest.raises(ValidationError) as error:
+        obj.full_clean()
+    return error.value.messages
+
+
+def test_a_repeated_citation_says_so_in_words():
+    point = CitationFactory()
+    whole = CitationFactory(provision=None, plan=point.provision.plan)
+    again = messages_of(Citation(source=point.source, provision=point.provision))
+    assert again == ["This source is cited for this point already."]
+    again = messages_of(Citation(source=whole.source, plan=whole.plan))
+    assert again == ["This source is cited for this version already."]
+
+
+def test_a_citation_of_both_a_version_and_a_point_gets_one_message():
+    citation = CitationFactory()
+    both = Citation(
+        source=citation.source, provision=citation.provision, plan=citation.provision.plan
+    )
+    assert messages_of(both) == [
+        "A citation supports either a whole version or one point, not both."
+    ]
+    assert len(messages_of(Citation(source=citation.source))) == 1
+
+
+def test_a_link_from_a_point_to_itself_says_so_in_words():
+    provision = ProvisionFactory()
+    messages = messages_of(Correspondence(earlier=provision, later=provision, relation="modified"))
+    assert messages == ["A point cannot be linked to itself."]
+
+
+def test_a_second_source_with_a_code_says_so_in_words():
+    SourceFactory(code="A02")
+    assert messages_of(SourceFactory.build(code="A02")) == ["Another source has this code."]
+
+
+def test_every_constraint_validation_can_report_speaks_in_words():
+    """Django words a unique constraint on plain fields itself ("… with this … already
+    exists"); any other constraint says "Constraint '<name>' is violated" unless given words."""
+    from django.apps import apps
+    from django.db.models import UniqueConstraint
+
+    for model in apps.get_app_config("provisions").get_models():
+        for constraint in model._meta.constraints:
+            plain_unique = (
+                isinstance(constraint, UniqueConstraint)
+                and constraint.fields
+                and constraint.condition is None
+            )
+            if not plain_unique:
+                message = constraint.violation_error_message
+                assert message != constraint.default_violation_error_message, constraint.name
