@@ -480,6 +480,46 @@ def test_a_point_out_of_range_is_a_400_naming_the_field(editor, data, field, val
     assert not Provision.objects.filter(text="New point.").exists()
 
 
+def test_a_citation_names_only_what_it_cites(editor, data):
+    """The schema has plan and provision optional: neither must be sent as null."""
+    client, source = token_client(editor), SourceFactory()
+    point = client.post(
+        reverse("api:citation-list"),
+        {"source": source.pk, "provision": data["other"].pk, "locator": "point 7"},
+        format="json",
+    )
+    assert point.status_code == 201, point.json()
+    whole = client.post(
+        reverse("api:citation-list"),
+        {"source": source.pk, "plan": "left-plan", "locator": "whole text"},
+        format="json",
+    )
+    assert whole.status_code == 201, whole.json()
+    assert whole.json()["provision"] is None and point.json()["plan"] is None
+
+
+@pytest.mark.parametrize("cites", ["provision", "plan"])
+def test_a_repeated_citation_is_a_conflict_naming_the_first(editor, data, cites):
+    client, source = token_client(editor), SourceFactory()
+    body = {"source": source.pk, "locator": "p. 1"}
+    body[cites] = data["other"].pk if cites == "provision" else "left-plan"
+    first = client.post(reverse("api:citation-list"), body, format="json")
+    again = client.post(reverse("api:citation-list"), body, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "duplicate"
+    assert again.json()["existing"].endswith(
+        reverse("api:citation-detail", args=[first.json()["id"]])
+    )
+    assert Citation.objects.filter(source=source).count() == 1
+
+
+def test_a_citation_of_both_a_version_and_a_point_is_one_readable_error(editor, data):
+    body = {"source": SourceFactory().pk, "plan": "left-plan", "provision": data["other"].pk}
+    response = token_client(editor).post(reverse("api:citation-list"), body, format="json")
+    assert response.status_code == 400
+    messages = [m for field in response.json().values() for m in field]
+    assert messages == ["A citation supports either a whole version or one point, not both."]
+
+
 # --- errors and protection -------------------------------------------------------------------
 
 
