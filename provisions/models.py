@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -915,7 +915,9 @@ class Release(models.Model):
     names it can be rerun on exactly the same data (`?release=<number>`, provisions.releases)."""
 
     number = models.PositiveIntegerField(
-        unique=True, help_text="The release number; each release's is higher than the last's."
+        unique=True,
+        validators=[MinValueValidator(1, "A release number is a whole number from 1 up.")],
+        help_text="The release number; each release's is higher than the last's.",
     )
     published_at = models.DateTimeField(
         default=timezone.now, editable=False, help_text="When the release was made."

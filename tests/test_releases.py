@@ -538,3 +538,39 @@ def test_two_releases_never_share_a_comparison_on_the_production_cache(
     assert "Point 1 holds 600,000" in json.dumps(first)
     assert "Point 1 now holds 800,000" in json.dumps(second)
     assert "Point 1 now holds 800,000" in json.dumps(now)
+
+
+def test_release_number_zero_is_a_form_error_in_the_admin(editor_client, data):
+    response = editor_client.post(
+        reverse("admin:provisions_release_add"), {"number": 0, "notes": "Zero."}
+    )
+    assert response.status_code == 200
+    assert "from 1 up" in str(response.context["adminform"].form.errors["number"])
+    assert not Release.objects.exists()
+
+
+def test_a_release_that_loses_the_race_for_its_number_is_a_form_error(
+    editor_client, data, monkeypatch
+):
+    """A colleague publishes the same number between this form's check and its write: the
+    form comes back with the number refused, not an error page."""
+    releases.publish(1, "A colleague's release.")
+    real_latest, real_unique, calls = Release.objects.latest_release, Release.validate_unique, []
+
+    def latest_before_the_colleague():  # the form's checks ran before that release landed
+        calls.append("latest")
+        return None if calls.count("latest") == 1 else real_latest()
+
+    def unique_before_the_colleague(self, exclude=None):
+        calls.append("unique")
+        if calls.count("unique") > 1:
+            real_unique(self, exclude)
+
+    monkeypatch.setattr(Release.objects, "latest_release", latest_before_the_colleague)
+    monkeypatch.setattr(Release, "validate_unique", unique_before_the_colleague)
+    response = editor_client.post(
+        reverse("admin:provisions_release_add"), {"number": 1, "notes": "Mine."}
+    )
+    assert response.status_code == 200
+    assert "number" in response.context["adminform"].form.errors
+    assert Release.objects.get().notes == "A colleague's release."
