@@ -165,12 +165,35 @@ def test_comparison_errors_name_the_parameter(api_client, data):
     unknown = api_client.get(
         reverse("api:compare"), {"left": "nope", "right": "right-plan", "tag": "x"}
     )
-    assert unknown.status_code == 404
-    assert set(unknown.json()) == {"detail", "left", "tag"}
+    assert unknown.status_code == 404  # the versions compared are the resource itself
+    assert set(unknown.json()) == {"detail", "left"}
     bad = api_client.get(
         reverse("api:compare"), {"left": "left-plan", "right": "right-plan", "relation": "x"}
     )
     assert bad.status_code == 400 and "relation" in bad.json()
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ({"theme": "bogus"}, "theme"),  # a filter naming a slug nothing has, as on the lists
+        ({"tag": "bogus"}, "tag"),
+        ({"format": "csv"}, "format"),  # a format the endpoint does not have
+        ({"bogus": "1"}, "bogus"),  # a parameter it does not take
+    ],
+)
+def test_comparison_refuses_what_the_lists_refuse_with_a_400(api_client, data, query, named):
+    both = {"left": "left-plan", "right": "right-plan"}
+    response = api_client.get(reverse("api:compare"), {**both, **query})
+    assert response.status_code == 400 and named in response.json()
+
+
+@pytest.mark.parametrize(
+    ("query", "named"), [({"bogus": "1"}, "bogus"), ({"format": "csv"}, "format")]
+)
+def test_the_export_refuses_a_parameter_it_does_not_take(api_client, query, named):
+    response = api_client.get(reverse("api:export"), query)
+    assert response.status_code == 400 and named in response.json()
 
 
 @pytest.mark.parametrize(

@@ -346,7 +346,8 @@ class PlanDetailSerializer(PlanSerializer):
 
 
 class CompareParamsSerializer(serializers.Serializer):
-    """Slugs are looked up by the view: an unknown one is a 404 that names the parameter."""
+    """Slugs are looked up by the view: an unknown version is a 404, an unknown theme or tag a
+    400, each naming the parameter."""
 
     left = serializers.CharField(
         help_text="Slug of the earlier version, e.g. us-russia-28-2025-11."
