@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 from django.core.management import call_command
@@ -16,6 +17,7 @@ from tests.factories import (
     CitationFactory,
     CorrespondenceFactory,
     PlanFactory,
+    PositionFactory,
     ProvisionFactory,
     SourceFactory,
     TagFactory,
@@ -310,6 +312,42 @@ def test_atom_feeds(api_client, data, editor):
     # the name shown in public, never the login name
     assert "650,000" in plan_feed and "by Erin Editor" in plan_feed and "by editor" not in plan_feed
     assert api_client.get(reverse("api:feed-plan", args=["nope"])).status_code == 404
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def entry_ids(client, url) -> list[str]:
+    import xml.etree.ElementTree as ET
+
+    feed = ET.fromstring(client.get(url).content)
+    return [entry.find(f"{ATOM}id").text for entry in feed.iter(f"{ATOM}entry")]
+
+
+def test_feed_entry_ids_are_stable_tag_uris(api_client, data):
+    """RFC 4287 wants each entry's id to be an IRI: a tag: URI (RFC 4151) under the site's
+    host, the same on every read."""
+    PositionFactory(provision=data["cap"], plan=data["left"])
+    urls = [
+        reverse("api:feed-versions"),
+        reverse("api:feed-plan", args=["left-plan"]),
+        reverse("api:feed-positions", args=["left-plan"]),
+        reverse("api:feed-provision", args=["left-plan", "6"]),
+        reverse("api:feed-tag", args=["contested"]),
+    ]
+    for url in urls:
+        ids = entry_ids(api_client, url)
+        assert ids and all(
+            re.fullmatch(r"tag:testserver,2025:[a-z]+(-[a-z0-9-]+)+", i) for i in ids
+        )
+        assert entry_ids(api_client, url) == ids
+
+
+def test_feed_entry_ids_name_the_sites_public_host(api_client, data, settings):
+    settings.SITE_URL = "https://tracker.example.org"
+    ids = entry_ids(api_client, reverse("api:feed-versions"))
+    assert ids == ["tag:tracker.example.org,2025:plan-right-plan",
+                   "tag:tracker.example.org,2025:plan-left-plan"]  # fmt: skip
 
 
 def test_schema_and_docs_are_served(api_client):
