@@ -350,6 +350,16 @@ def test_feed_entry_ids_name_the_sites_public_host(api_client, data, settings):
                    "tag:tracker.example.org,2025:plan-left-plan"]  # fmt: skip
 
 
+def test_q_matches_words_as_written_as_its_description_says(api_client, data):
+    found = api_client.get(reverse("api:provision-list"), {"q": "capped 600,000"}).json()
+    assert [row["label"] for row in found["results"]] == ["6"]
+    assert api_client.get(reverse("api:provision-list"), {"q": "600000"}).json()["count"] == 0
+    schema = api_client.get(reverse("api:schema"), {"format": "json"}).json()
+    parameters = schema["paths"]["/api/provisions/"]["get"]["parameters"]
+    described = next(p["description"] for p in parameters if p["name"] == "q")
+    assert "800000 does not find 800,000" in described and "/search/" in described
+
+
 def test_schema_and_docs_are_served(api_client):
     schema = api_client.get(reverse("api:schema"), {"format": "json"})
     assert schema.status_code == 200

@@ -166,7 +166,11 @@ class ProvisionFilter(StrictFilterSet):
     q = django_filters.CharFilter(
         method="filter_text",
         max_length=200,  # as on the search page; a longer pattern is no search but a load
-        help_text="Words to find in the text or summary (all must occur), up to 200 characters.",
+        help_text="Words to find in the text or summary, up to 200 characters: each of the first "
+        "12 space-separated words must occur as written, in any case, anywhere in either "
+        "(army finds Army, not armed forces). Unlike the search page (/search/), a number "
+        "matches only as written (800000 does not find 800,000) and editors' search terms "
+        "(army: armed forces, troops) are not applied.",
     )
     changed_between = django_filters.CharFilter(
         method="filter_changed_between",
