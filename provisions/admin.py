@@ -569,6 +569,16 @@ class ReleaseAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else ["number", "notes", *self.readonly_fields]
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except releases.ReleaseError:
+            # a colleague's release took the number after this form's checks; nothing was
+            # written. Validate again: the form now refuses the number, with the notes kept.
+            if request.method != "POST":
+                raise
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
     def get_changeform_initial_data(self, request):
         latest = Release.objects.latest_release()
         return {"number": latest.number + 1 if latest else 1}

@@ -65,7 +65,8 @@ class Mark:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
             time, kind, history_id = raw.split("|")
             mark = cls(datetime.datetime.fromisoformat(time), kind, int(history_id))
-        except (ValueError, UnicodeDecodeError) as error:
+            mark.time.astimezone(datetime.UTC)  # a time off the calendar in UTC: no database has it
+        except (ValueError, OverflowError, UnicodeDecodeError) as error:
             raise BadCursor(cursor) from error
         if kind not in ORDER or mark.time.tzinfo is None:
             raise BadCursor(cursor)

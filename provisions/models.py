@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -18,6 +18,10 @@ from simple_history.models import HistoricalRecords
 
 # ASCII digits, and nothing after (`$` would let "10\n" through): one spelling per label
 LABEL_RE = re.compile(r"(?P<number>0|[1-9][0-9]{0,3})(?P<sub>[a-z]{0,2})", re.ASCII)
+MAX_NUMBER = 9999  # the most LABEL_RE reads: a larger number would make a point without a page
+# reading order within one version: far more than any version has points, and within every
+# database's integer (SQLite would store any size, PostgreSQL refuses beyond 2**31 - 1)
+MAX_POSITION = 999_999
 SUB_VALIDATOR = RegexValidator(r"^[a-z]{0,2}$", "Use up to two lower-case letters, e.g. 'a'.")
 COLOUR_VALIDATOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour such as #b23b3b.")
 
@@ -239,7 +243,9 @@ class Plan(Curated):
         indexes = [models.Index(fields=["presented_on", "slug"], name="plan_date_order")]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(based_on=models.F("pk")), name="plan_not_based_on_itself"
+                condition=~Q(based_on=models.F("pk")),
+                name="plan_not_based_on_itself",
+                violation_error_message="A version cannot be based on itself.",
             ),
         ]
 
@@ -281,7 +287,12 @@ class Provision(Curated):
     plan = models.ForeignKey(
         Plan, on_delete=models.CASCADE, related_name="provisions", help_text="The version."
     )
-    number = models.PositiveSmallIntegerField(help_text="The point's number, e.g. 10 in 10c.")
+    number = models.PositiveSmallIntegerField(
+        validators=[
+            MaxValueValidator(MAX_NUMBER, f"A point's number runs from 0 to {MAX_NUMBER}.")
+        ],
+        help_text=f"The point's number, e.g. 10 in 10c (0 to {MAX_NUMBER}).",
+    )
     sub = models.CharField(
         max_length=2,
         blank=True,
@@ -289,7 +300,12 @@ class Provision(Curated):
         validators=[SUB_VALIDATOR],
         help_text="The sub-point's letter(s), e.g. c in 10c; empty for a whole point.",
     )
-    position = models.PositiveIntegerField(help_text="Reading order within the plan.")
+    position = models.PositiveIntegerField(
+        validators=[
+            MaxValueValidator(MAX_POSITION, f"A position runs from 0 to {MAX_POSITION:,}.")
+        ],
+        help_text=f"Reading order within the plan (0 to {MAX_POSITION:,}).",
+    )
     label_confirmed = models.BooleanField(
         default=True,
         help_text="Untick when the number or letter is ours or unconfirmed, not the document's.",
@@ -318,7 +334,15 @@ class Provision(Curated):
                 fields=["plan", "number", "sub"], name="provision_unique_label"
             ),
             models.CheckConstraint(
-                condition=Q(revision__gte=1), name="provision_revision_positive"
+                condition=Q(revision__gte=1),
+                name="provision_revision_positive",
+                violation_error_message="A revision counts from 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(number__lte=MAX_NUMBER, position__lte=MAX_POSITION),
+                name="provision_label_and_position_in_range",
+                violation_error_message=f"A point's number runs from 0 to {MAX_NUMBER} and its "
+                f"position from 0 to {MAX_POSITION:,}.",
             ),
         ]
 
@@ -411,7 +435,10 @@ class Source(Curated):
         ordering = ["published_on", "publisher"]
         constraints = [
             models.UniqueConstraint(
-                fields=["code"], condition=~Q(code=""), name="source_unique_code"
+                fields=["code"],
+                condition=~Q(code=""),
+                name="source_unique_code",
+                violation_error_message="Another source has this code.",
             ),
         ]
 
@@ -443,6 +470,9 @@ class CitationManager(models.Manager):
                 provision__sub=sub,
             )
         return self.get(source__url=url, plan__slug=plan_slug)
+
+
+CITES_ONE_THING = "A citation supports either a whole version or one point."
 
 
 class Citation(Curated):
@@ -501,16 +531,19 @@ class Citation(Curated):
                     | Q(plan__isnull=True, provision__isnull=False)
                 ),
                 name="citation_cites_plan_xor_provision",
+                violation_error_message=CITES_ONE_THING,
             ),
             models.UniqueConstraint(
                 fields=["source", "provision"],
                 condition=Q(provision__isnull=False),
                 name="citation_unique_source_provision",
+                violation_error_message="This source is cited for this point already.",
             ),
             models.UniqueConstraint(
                 fields=["source", "plan"],
                 condition=Q(plan__isnull=False),
                 name="citation_unique_source_plan",
+                violation_error_message="This source is cited for this version already.",
             ),
         ]
 
@@ -534,9 +567,14 @@ class Citation(Curated):
 
     def clean(self):
         super().clean()
-        if bool(self.plan_id) == bool(self.provision_id):
-            raise ValidationError("A citation supports either a whole plan or one provision.")
         errors = {}
+        if bool(self.plan_id) == bool(self.provision_id):
+            # on a field, so that the constraints on plan and provision do not say it again
+            errors["provision"] = (
+                f"{CITES_ONE_THING[:-1]}, not both."
+                if self.plan_id
+                else "Give the version or the point the source supports."
+            )
         if self.reading and not self.reading_language:
             errors["reading_language"] = "Say which language the reading is in."
         if self.reading_translation and not self.reading:
@@ -665,7 +703,9 @@ class Correspondence(Authored):
         constraints = [
             models.UniqueConstraint(fields=["earlier", "later"], name="correspondence_unique_pair"),
             models.CheckConstraint(
-                condition=~Q(earlier=models.F("later")), name="correspondence_not_to_itself"
+                condition=~Q(earlier=models.F("later")),
+                name="correspondence_not_to_itself",
+                violation_error_message="A point cannot be linked to itself.",
             ),
         ]
 
@@ -687,6 +727,8 @@ class Correspondence(Authored):
     natural_key.dependencies = ["provisions.provision"]
 
     def clean(self):
+        if self.earlier_id == self.later_id:
+            return  # correspondence_not_to_itself says so
         if self.earlier_id and self.later_id and self.earlier.plan_id == self.later.plan_id:
             raise ValidationError(
                 "A correspondence must join provisions of two different versions."
@@ -873,7 +915,9 @@ class Release(models.Model):
     names it can be rerun on exactly the same data (`?release=<number>`, provisions.releases)."""
 
     number = models.PositiveIntegerField(
-        unique=True, help_text="The release number; each release's is higher than the last's."
+        unique=True,
+        validators=[MinValueValidator(1, "A release number is a whole number from 1 up.")],
+        help_text="The release number; each release's is higher than the last's.",
     )
     published_at = models.DateTimeField(
         default=timezone.now, editable=False, help_text="When the release was made."
@@ -960,8 +1004,12 @@ class SearchTerm(Curated):
         return f"{self.word} → {self.finds}"
 
     def save(self, *args, **kwargs):
-        self.word = self.word.strip().lower()
+        self.word = self.word.strip().lower()  # for writes that skip validation
         super().save(*args, **kwargs)
+
+    def clean(self):
+        # before the uniqueness check, so that "ARMY" beside "army" is a field error
+        self.word = self.word.strip().lower()
 
     def alternatives(self) -> list[str]:
         return [term.strip() for term in self.finds.split(",") if term.strip()]

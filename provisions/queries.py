@@ -575,22 +575,38 @@ def provision_lineage(provision: Provision) -> list[LineageEntry]:
     return sorted(entries, key=lambda e: (e.provision.plan.presented_on, e.provision.position))
 
 
+def parse_moment(value: str, *, day_ends: bool = False) -> datetime.datetime | None:
+    """One instant from a query string, in UTC: an ISO 8601 date and time (2026-01-31T12:00Z,
+    with or without seconds or offset; without one it is UTC) or a date, which means its
+    midnight, or with `day_ends` the end of that day. None when the value names no instant:
+    not that shape, an impossible date (2026-02-30) or offset (+99:00), or a moment that leaves
+    the calendar once it is moved to UTC (0001-01-01T00:00+23:00), which no database can hold.
+    Every date-and-time parameter (as_of, since, updated_since) is read by this."""
+    if not isinstance(value, str) or not value.isascii():
+        return None
+    value = value.strip()
+    # "+00:00" sent unencoded arrives as " 00:00": read it as the offset it was
+    value = re.sub(r"([T ][0-9:.]+) ([0-9]{2}:?[0-9]{2})$", r"\1+\2", value)
+    try:
+        moment = parse_datetime(value) if "T" in value or " " in value else None
+        if moment is None:
+            day = parse_date(value)
+            if day is None:
+                return None
+            moment = datetime.datetime.combine(
+                day, datetime.time.max if day_ends else datetime.time()
+            )
+        if timezone.is_naive(moment):
+            moment = moment.replace(tzinfo=datetime.UTC)
+        return moment.astimezone(datetime.UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
 def parse_as_of(value: str) -> datetime.datetime | None:
     """`?as_of=`: a date means the end of that day (UTC); a date and time means that moment.
-    None when the value is neither."""
-    value = value.strip()
-    moment = parse_datetime(value) if "T" in value or " " in value else None
-    if moment is None:
-        try:
-            day = parse_date(value)
-        except ValueError:
-            return None
-        if day is None:
-            return None
-        moment = datetime.datetime.combine(day, datetime.time.max)
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, datetime.UTC)
-    return moment
+    None when the value names no instant (parse_moment)."""
+    return parse_moment(value, day_ends=True)
 
 
 def provision_as_of(provision: Provision, moment: datetime.datetime):

@@ -28,7 +28,7 @@ from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.utils import ConnectionDoesNotExist, load_backend
 
 from provisions import dataset, files
@@ -106,7 +106,12 @@ def _publish(number: int, notes: str, user) -> Release:
         digest=hashlib.sha256(payload).hexdigest(),
         published_by=user if getattr(user, "pk", None) else None,
     )
-    release.save()
+    try:
+        release.save()
+    except IntegrityError:  # a colleague's release took the number since the check above
+        raise ReleaseError(
+            {"number": f"Release {number} exists already; the next number must be higher."}
+        ) from None
     return release
 
 

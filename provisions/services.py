@@ -208,16 +208,22 @@ def record_save(*, obj: Curated, revision: int | None = None, user=None) -> Cura
                        user=user)  # fmt: skip
     else:
         _stamp_user(obj, user)
-    if (twin := _twin(obj)) is not None:
+    if (twin := twin_of(obj)) is not None:
         raise Duplicate(existing=twin)
     obj.full_clean(exclude=["revision"])
     obj.save()
     return obj
 
 
-def _twin(obj) -> Curated | None:
+def twin_of(obj) -> Curated | None:
     """The stored row that `obj` would duplicate (positions: one party's stance from one source
-    on one date), so that a second copy is a conflict naming the first, not a bare refusal."""
+    on one date; citations: one source for one point or version), so that a second copy is a
+    conflict naming the first, not a bare refusal."""
+    if isinstance(obj, Citation) and obj.source_id and bool(obj.plan_id) != bool(obj.provision_id):
+        same = Citation.objects.filter(source_id=obj.source_id).exclude(pk=obj.pk)
+        if obj.provision_id:
+            return same.filter(provision_id=obj.provision_id).first()
+        return same.filter(plan_id=obj.plan_id).first()
     if not isinstance(obj, Position) or not (obj.party_id and obj.source_id and obj.stated_on):
         return None
     same = Position.objects.filter(

@@ -72,7 +72,7 @@ class ProvisionFactory(factory.django.DjangoModelFactory):
         model = Provision
 
     plan = factory.SubFactory(PlanFactory)
-    number = factory.Sequence(lambda n: n + 1)
+    number = factory.Sequence(lambda n: n % 9999 + 1)  # a label has at most four digits
     sub = ""
     position = factory.LazyAttribute(lambda p: p.number * 10)
     text = factory.Sequence(lambda n: f"Provision text number {n}.")

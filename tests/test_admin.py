@@ -5,7 +5,7 @@ from django.apps import apps
 from django.urls import reverse
 
 from provisions import releases
-from provisions.models import Coverage, Provision, Release, VariantMemo
+from provisions.models import Coverage, Provision, Release, SearchTerm, VariantMemo
 from tests.factories import (
     AssessmentFactory,
     CitationFactory,
@@ -14,6 +14,7 @@ from tests.factories import (
     PlanFactory,
     PositionFactory,
     ProvisionFactory,
+    SearchTermFactory,
     TagFactory,
     ThemeFactory,
 )
@@ -97,6 +98,16 @@ def provision_form_data(provision, **changes):
     return data
 
 
+@pytest.mark.parametrize(("field", "value"), [("number", 10_000), ("position", 99_999_999_999)])
+def test_admin_refuses_a_point_out_of_range_on_the_field(editor_client, field, value):
+    plan = PlanFactory()
+    data = provision_form_data(ProvisionFactory.build(plan=plan), **{field: value})
+    del data["base_revision"]
+    response = editor_client.post(reverse("admin:provisions_provision_add"), data)
+    assert response.status_code == 200 and field in response.context["adminform"].form.errors
+    assert not Provision.objects.filter(plan=plan).exists()
+
+
 def test_admin_save_moves_the_revision_on(editor_client, editor):
     provision = ProvisionFactory(text="capped at 600,000")
     change = reverse("admin:provisions_provision_change", args=[provision.pk])
@@ -178,3 +189,34 @@ def test_autocomplete_pages_never_miss_or_repeat_a_row(editor_client, model, set
         assert response.status_code == 200
         seen += [item["id"] for item in response.json()["results"]]
     assert sorted(seen) == sorted(str(pk) for pk in Provision.objects.values_list("pk", flat=True))
+
+
+def test_a_search_term_differing_only_in_case_is_a_form_error(editor_client):
+    SearchTermFactory(word="qa-army")
+    response = editor_client.post(
+        reverse("admin:provisions_searchterm_add"), {"word": " QA-ARMY ", "finds": "troops"}
+    )
+    assert response.status_code == 200
+    assert "already exists" in str(response.context["adminform"].form.errors["word"])
+    assert SearchTerm.objects.filter(word__iexact="qa-army").count() == 1
+
+
+def test_a_new_search_term_is_kept_in_lower_case(editor_client):
+    response = editor_client.post(
+        reverse("admin:provisions_searchterm_add"), {"word": " Bayonets ", "finds": "troops"}
+    )
+    assert response.status_code == 302
+    assert SearchTerm.objects.filter(word__iexact="bayonets").get().word == "bayonets"
+
+
+@pytest.mark.parametrize("both", [False, True])
+def test_a_citation_the_admin_refuses_says_why_once_in_words(editor_client, both):
+    existing = CitationFactory()
+    data = {"source": existing.source_id, "provision": existing.provision_id, "locator": "p. 2"}
+    if both:
+        data["plan"] = existing.provision.plan_id
+    response = editor_client.post(reverse("admin:provisions_citation_add"), data)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    messages = [message for errors in form.errors.values() for message in errors]
+    assert len(messages) == 1 and "Constraint" not in messages[0], messages

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 from django.core.management import call_command
@@ -16,6 +17,7 @@ from tests.factories import (
     CitationFactory,
     CorrespondenceFactory,
     PlanFactory,
+    PositionFactory,
     ProvisionFactory,
     SourceFactory,
     TagFactory,
@@ -165,12 +167,35 @@ def test_comparison_errors_name_the_parameter(api_client, data):
     unknown = api_client.get(
         reverse("api:compare"), {"left": "nope", "right": "right-plan", "tag": "x"}
     )
-    assert unknown.status_code == 404
-    assert set(unknown.json()) == {"detail", "left", "tag"}
+    assert unknown.status_code == 404  # the versions compared are the resource itself
+    assert set(unknown.json()) == {"detail", "left"}
     bad = api_client.get(
         reverse("api:compare"), {"left": "left-plan", "right": "right-plan", "relation": "x"}
     )
     assert bad.status_code == 400 and "relation" in bad.json()
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ({"theme": "bogus"}, "theme"),  # a filter naming a slug nothing has, as on the lists
+        ({"tag": "bogus"}, "tag"),
+        ({"format": "csv"}, "format"),  # a format the endpoint does not have
+        ({"bogus": "1"}, "bogus"),  # a parameter it does not take
+    ],
+)
+def test_comparison_refuses_what_the_lists_refuse_with_a_400(api_client, data, query, named):
+    both = {"left": "left-plan", "right": "right-plan"}
+    response = api_client.get(reverse("api:compare"), {**both, **query})
+    assert response.status_code == 400 and named in response.json()
+
+
+@pytest.mark.parametrize(
+    ("query", "named"), [({"bogus": "1"}, "bogus"), ({"format": "csv"}, "format")]
+)
+def test_the_export_refuses_a_parameter_it_does_not_take(api_client, query, named):
+    response = api_client.get(reverse("api:export"), query)
+    assert response.status_code == 400 and named in response.json()
 
 
 @pytest.mark.parametrize(
@@ -287,6 +312,52 @@ def test_atom_feeds(api_client, data, editor):
     # the name shown in public, never the login name
     assert "650,000" in plan_feed and "by Erin Editor" in plan_feed and "by editor" not in plan_feed
     assert api_client.get(reverse("api:feed-plan", args=["nope"])).status_code == 404
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def entry_ids(client, url) -> list[str]:
+    import xml.etree.ElementTree as ET
+
+    feed = ET.fromstring(client.get(url).content)
+    return [entry.find(f"{ATOM}id").text for entry in feed.iter(f"{ATOM}entry")]
+
+
+def test_feed_entry_ids_are_stable_tag_uris(api_client, data):
+    """RFC 4287 wants each entry's id to be an IRI: a tag: URI (RFC 4151) under the site's
+    host, the same on every read."""
+    PositionFactory(provision=data["cap"], plan=data["left"])
+    urls = [
+        reverse("api:feed-versions"),
+        reverse("api:feed-plan", args=["left-plan"]),
+        reverse("api:feed-positions", args=["left-plan"]),
+        reverse("api:feed-provision", args=["left-plan", "6"]),
+        reverse("api:feed-tag", args=["contested"]),
+    ]
+    for url in urls:
+        ids = entry_ids(api_client, url)
+        assert ids and all(
+            re.fullmatch(r"tag:testserver,2025:[a-z]+(-[a-z0-9-]+)+", i) for i in ids
+        )
+        assert entry_ids(api_client, url) == ids
+
+
+def test_feed_entry_ids_name_the_sites_public_host(api_client, data, settings):
+    settings.SITE_URL = "https://tracker.example.org"
+    ids = entry_ids(api_client, reverse("api:feed-versions"))
+    assert ids == ["tag:tracker.example.org,2025:plan-right-plan",
+                   "tag:tracker.example.org,2025:plan-left-plan"]  # fmt: skip
+
+
+def test_q_matches_words_as_written_as_its_description_says(api_client, data):
+    found = api_client.get(reverse("api:provision-list"), {"q": "capped 600,000"}).json()
+    assert [row["label"] for row in found["results"]] == ["6"]
+    assert api_client.get(reverse("api:provision-list"), {"q": "600000"}).json()["count"] == 0
+    schema = api_client.get(reverse("api:schema"), {"format": "json"}).json()
+    parameters = schema["paths"]["/api/provisions/"]["get"]["parameters"]
+    described = next(p["description"] for p in parameters if p["name"] == "q")
+    assert "800000 does not find 800,000" in described and "/search/" in described
 
 
 def test_schema_and_docs_are_served(api_client):
@@ -468,6 +539,56 @@ def test_a_citation_must_cite_exactly_one_thing(editor, data):
         reverse("api:citation-list"), {"source": source.pk, "locator": "p. 1"}, format="json"
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(("field", "value"), [("number", 40_000), ("position", 99_999_999_999)])
+def test_a_point_out_of_range_is_a_400_naming_the_field(editor, data, field, value):
+    body = {"plan": "left-plan", "number": 40, "position": 40, "text": "New point."}
+    response = token_client(editor).post(
+        reverse("api:provision-list"), {**body, field: value}, format="json"
+    )
+    assert response.status_code == 400 and field in response.json()
+    assert not Provision.objects.filter(text="New point.").exists()
+
+
+def test_a_citation_names_only_what_it_cites(editor, data):
+    """The schema has plan and provision optional: neither must be sent as null."""
+    client, source = token_client(editor), SourceFactory()
+    point = client.post(
+        reverse("api:citation-list"),
+        {"source": source.pk, "provision": data["other"].pk, "locator": "point 7"},
+        format="json",
+    )
+    assert point.status_code == 201, point.json()
+    whole = client.post(
+        reverse("api:citation-list"),
+        {"source": source.pk, "plan": "left-plan", "locator": "whole text"},
+        format="json",
+    )
+    assert whole.status_code == 201, whole.json()
+    assert whole.json()["provision"] is None and point.json()["plan"] is None
+
+
+@pytest.mark.parametrize("cites", ["provision", "plan"])
+def test_a_repeated_citation_is_a_conflict_naming_the_first(editor, data, cites):
+    client, source = token_client(editor), SourceFactory()
+    body = {"source": source.pk, "locator": "p. 1"}
+    body[cites] = data["other"].pk if cites == "provision" else "left-plan"
+    first = client.post(reverse("api:citation-list"), body, format="json")
+    again = client.post(reverse("api:citation-list"), body, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "duplicate"
+    assert again.json()["existing"].endswith(
+        reverse("api:citation-detail", args=[first.json()["id"]])
+    )
+    assert Citation.objects.filter(source=source).count() == 1
+
+
+def test_a_citation_of_both_a_version_and_a_point_is_one_readable_error(editor, data):
+    body = {"source": SourceFactory().pk, "plan": "left-plan", "provision": data["other"].pk}
+    response = token_client(editor).post(reverse("api:citation-list"), body, format="json")
+    assert response.status_code == 400
+    messages = [m for field in response.json().values() for m in field]
+    assert messages == ["A citation supports either a whole version or one point, not both."]
 
 
 # --- errors and protection -------------------------------------------------------------------

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from provisions.models import Citation, Correspondence, Provision, Source, split_label
+from provisions.models import Citation, Correspondence, Provision, SearchTerm, Source, split_label
 from tests.factories import (
     AssessmentFactory,
     CitationFactory,
@@ -173,3 +173,82 @@ def test_labels_that_are_ours_are_never_shown_as_official():
     assert ProvisionFactory(number=13, label_confirmed=False).display_label == "13?"
     unnumbered = PlanFactory(numbered=False)
     assert ProvisionFactory(plan=unnumbered, number=3).display_label == "K3"
+
+
+@pytest.mark.parametrize(("field", "value"), [("number", 10_000), ("position", 99_999_999_999)])
+def test_a_point_whose_label_or_place_is_out_of_range_is_refused(field, value):
+    """A label has at most four digits (LABEL_RE): point 10000 would have no page."""
+    provision = ProvisionFactory.build(plan=PlanFactory(), **{field: value})
+    with pytest.raises(ValidationError) as error:
+        provision.full_clean()
+    assert field in error.value.message_dict
+    assert refused(provision.save)
+
+
+def test_the_largest_label_is_a_point_with_a_page(client):
+    provision = ProvisionFactory(number=9999, sub="zz")
+    provision.full_clean()
+    assert client.get(provision.get_absolute_url()).status_code == 200
+
+
+def test_a_search_term_is_one_word_whatever_its_case():
+    SearchTerm.objects.create(word="qa-army", finds="troops")
+    term = SearchTerm(word="QA-Army", finds="armed forces")
+    with pytest.raises(ValidationError) as error:
+        term.full_clean()
+    assert "word" in error.value.message_dict
+
+
+def messages_of(obj) -> list[str]:
+    with pytest.raises(ValidationError) as error:
+        obj.full_clean()
+    return error.value.messages
+
+
+def test_a_repeated_citation_says_so_in_words():
+    point = CitationFactory()
+    whole = CitationFactory(provision=None, plan=point.provision.plan)
+    again = messages_of(Citation(source=point.source, provision=point.provision))
+    assert again == ["This source is cited for this point already."]
+    again = messages_of(Citation(source=whole.source, plan=whole.plan))
+    assert again == ["This source is cited for this version already."]
+
+
+def test_a_citation_of_both_a_version_and_a_point_gets_one_message():
+    citation = CitationFactory()
+    both = Citation(
+        source=citation.source, provision=citation.provision, plan=citation.provision.plan
+    )
+    assert messages_of(both) == [
+        "A citation supports either a whole version or one point, not both."
+    ]
+    assert len(messages_of(Citation(source=citation.source))) == 1
+
+
+def test_a_link_from_a_point_to_itself_says_so_in_words():
+    provision = ProvisionFactory()
+    messages = messages_of(Correspondence(earlier=provision, later=provision, relation="modified"))
+    assert messages == ["A point cannot be linked to itself."]
+
+
+def test_a_second_source_with_a_code_says_so_in_words():
+    SourceFactory(code="A02")
+    assert messages_of(SourceFactory.build(code="A02")) == ["Another source has this code."]
+
+
+def test_every_constraint_validation_can_report_speaks_in_words():
+    """Django words a unique constraint on plain fields itself ("… with this … already
+    exists"); any other constraint says "Constraint '<name>' is violated" unless given words."""
+    from django.apps import apps
+    from django.db.models import UniqueConstraint
+
+    for model in apps.get_app_config("provisions").get_models():
+        for constraint in model._meta.constraints:
+            plain_unique = (
+                isinstance(constraint, UniqueConstraint)
+                and constraint.fields
+                and constraint.condition is None
+            )
+            if not plain_unique:
+                message = constraint.violation_error_message
+                assert message != constraint.default_violation_error_message, constraint.name

@@ -438,6 +438,37 @@ def test_the_provision_page_shows_the_text_on_a_date(client, data):
     assert "Give a date such as" in bad
 
 
+# parse, but name no instant: an offset beyond ±23:59, or a moment that falls off the calendar
+# (year 1 or 9999) once it is moved to UTC
+UNUSABLE_MOMENTS = [
+    "2026-01-31T10:00:00+99:00",
+    "2026-01-31 10:00:00+99:00",
+    "0001-01-01T00:00:00+23:00",
+    "9999-12-31T23:59:59-23:00",
+]
+
+
+@pytest.mark.parametrize("value", UNUSABLE_MOMENTS)
+def test_an_as_of_that_names_no_instant_is_a_400_naming_it(api_client, data, value):
+    url = reverse("api:plan-provision-detail", args=["first-plan", "1"])
+    response = api_client.get(url, {"as_of": value})
+    assert response.status_code == 400 and "as_of" in response.json()
+
+
+@pytest.mark.parametrize("value", UNUSABLE_MOMENTS)
+def test_the_provision_page_says_when_as_of_names_no_instant(client, data, value):
+    url = reverse("provisions:provision-detail", args=["first-plan", "1"])
+    response = client.get(url, {"as_of": value})
+    assert response.status_code == 200 and "Give a date such as" in response.content.decode()
+
+
+def test_an_as_of_with_an_offset_is_reported_in_utc(api_client, data):
+    url = reverse("api:plan-provision-detail", args=["first-plan", "1"])
+    response = api_client.get(url, {"as_of": "2020-01-01T05:00:00+05:00"})
+    assert response.status_code == 404
+    assert "on or before 2020-01-01 00:00:00 UTC" in response.json()["as_of"][0]
+
+
 def test_the_schema_documents_release_and_as_of(api_client):
     schema = api_client.get(reverse("api:schema"), {"format": "json"}).json()
     provisions = schema["paths"]["/api/provisions/"]["get"]["parameters"]
@@ -529,3 +560,39 @@ def test_two_releases_never_share_a_comparison_on_the_production_cache(
     assert "Point 1 holds 600,000" in json.dumps(first)
     assert "Point 1 now holds 800,000" in json.dumps(second)
     assert "Point 1 now holds 800,000" in json.dumps(now)
+
+
+def test_release_number_zero_is_a_form_error_in_the_admin(editor_client, data):
+    response = editor_client.post(
+        reverse("admin:provisions_release_add"), {"number": 0, "notes": "Zero."}
+    )
+    assert response.status_code == 200
+    assert "from 1 up" in str(response.context["adminform"].form.errors["number"])
+    assert not Release.objects.exists()
+
+
+def test_a_release_that_loses_the_race_for_its_number_is_a_form_error(
+    editor_client, data, monkeypatch
+):
+    """A colleague publishes the same number between this form's check and its write: the
+    form comes back with the number refused, not an error page."""
+    releases.publish(1, "A colleague's release.")
+    real_latest, real_unique, calls = Release.objects.latest_release, Release.validate_unique, []
+
+    def latest_before_the_colleague():  # the form's checks ran before that release landed
+        calls.append("latest")
+        return None if calls.count("latest") == 1 else real_latest()
+
+    def unique_before_the_colleague(self, exclude=None):
+        calls.append("unique")
+        if calls.count("unique") > 1:
+            real_unique(self, exclude)
+
+    monkeypatch.setattr(Release.objects, "latest_release", latest_before_the_colleague)
+    monkeypatch.setattr(Release, "validate_unique", unique_before_the_colleague)
+    response = editor_client.post(
+        reverse("admin:provisions_release_add"), {"number": 1, "notes": "Mine."}
+    )
+    assert response.status_code == 200
+    assert "number" in response.context["adminform"].form.errors
+    assert Release.objects.get().notes == "A colleague's release."

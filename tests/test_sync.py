@@ -143,6 +143,39 @@ def test_bad_changes_requests_are_400(client, query):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-01-31T10:00:00+99:00",
+        "0001-01-01T00:00:00+23:00",  # 31 December of year 0 in UTC
+        "9999-12-31T23:59:59-23:00",  # year 10000 in UTC
+    ],
+)
+@pytest.mark.parametrize(
+    ("route", "name"),
+    [("api:changes", "since"), *[(route, "updated_since") for route in LISTS.values()]],
+)
+def test_a_time_that_names_no_instant_is_a_400_naming_it(client, route, name, value):
+    response = client.get(reverse(route), {name: value})
+    assert response.status_code == 400 and name in response.json()
+
+
+def test_the_first_and_last_days_of_the_calendar_are_times(client, dataset):
+    assert client.get(reverse("api:changes"), {"since": "0001-01-01T00:00:00Z"}).status_code == 200
+    later = client.get(reverse("api:provision-list"), {"updated_since": "9999-12-31"})
+    assert later.status_code == 200 and later.json()["count"] == 0
+
+
+def test_a_cursor_whose_time_names_no_instant_is_no_page(client):
+    cursor = Mark(
+        datetime.datetime(1, 1, 1, tzinfo=datetime.timezone(datetime.timedelta(hours=23))),
+        "plan",
+        1,
+    ).encode()
+    response = client.get(reverse("api:changes"), {"since": "2026-01-01", "cursor": cursor})
+    assert response.status_code == 404
+
+
 def test_a_cursor_this_api_did_not_give_is_no_page(client):
     response = client.get(reverse("api:changes"), {"since": "2026-01-01", "cursor": "x"})
     assert response.status_code == 404

@@ -1,11 +1,15 @@
 """Atom feeds of changes, built from the history that django-simple-history keeps, so a
 researcher can follow a version, one provision (with its tags and links) or a tag in a reader."""
 
+import copy
 import datetime
 import re
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Q
+from django.http.request import split_domain_port
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -46,6 +50,13 @@ class XmlSafeAtom1Feed(Atom1Feed):
         super().add_item(*map(_xml_text, args), **{k: _xml_text(v) for k, v in kwargs.items()})
 
 
+def _id_authority(request) -> str:
+    """The host that mints the feeds' entry ids: a DNS name, without a port."""
+    if settings.SITE_URL:
+        return urlsplit(settings.SITE_URL).hostname or ""
+    return split_domain_port(request.get_host())[0]
+
+
 class TrackerFeed(Feed):
     feed_type = XmlSafeAtom1Feed
 
@@ -59,8 +70,18 @@ class TrackerFeed(Feed):
     def item_link(self, item):
         return item["link"]
 
+    # RFC 4287 wants an entry's id to be an IRI. A tag: URI (RFC 4151) names the entry without
+    # claiming an address that may move: the site's host (SITE_URL's, else the request's) and
+    # the year the tracker began, so the same entry has the same id on every read
+    ID_YEAR = 2025
+
+    def __call__(self, request, *args, **kwargs):
+        feed = copy.copy(self)  # one per request: the URLconf's instance serves every thread
+        feed.id_authority = _id_authority(request)
+        return Feed.__call__(feed, request, *args, **kwargs)
+
     def item_guid(self, item):
-        return item["guid"]
+        return f"tag:{self.id_authority},{self.ID_YEAR}:{item['guid']}"
 
     item_guid_is_permalink = False
 

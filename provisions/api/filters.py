@@ -1,13 +1,11 @@
 """django-filter FilterSets for the API's lists; each filter says what it does (the help text is
 the OpenAPI description)."""
 
-import datetime
 import re
 
 import django_filters
 from django import forms
 from django.db.models import Q
-from django.utils import dateparse, timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
@@ -54,24 +52,6 @@ class StrictOrderingFilter(OrderingFilter):
         return parameters
 
 
-def parse_moment(value: str) -> datetime.datetime | None:
-    """An ISO 8601 time (2026-01-31T12:00:00Z, with or without seconds or offset) or date
-    (2026-01-31, midnight); a time without an offset is UTC. None when it is neither."""
-    if not isinstance(value, str) or not value.isascii():
-        return None
-    # "+00:00" sent unencoded arrives as " 00:00": read it as the offset it was
-    value = re.sub(r"(T[0-9:.]+) ([0-9]{2}:?[0-9]{2})$", r"\1+\2", value)
-    try:
-        moment = dateparse.parse_datetime(value)
-        if moment is None and (day := dateparse.parse_date(value)) is not None:
-            moment = datetime.datetime.combine(day, datetime.time())
-    except ValueError:  # the right shape, an impossible value: 2026-02-30
-        return None
-    if moment is not None and timezone.is_naive(moment):
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return moment
-
-
 class UpdatedSinceFilter(BaseFilterBackend):
     """?updated_since=<ISO time>: only rows created or changed at or after it (modified_at), on
     every list; with /api/changes/ (which also lists deletions) a copy stays in sync."""
@@ -82,7 +62,7 @@ class UpdatedSinceFilter(BaseFilterBackend):
         raw = request.query_params.get(self.param)
         if raw is None or getattr(view, "action", None) != "list":
             return queryset
-        moment = parse_moment(raw)
+        moment = queries.parse_moment(raw)
         if moment is None:
             raise ValidationError({self.param: ["Give an ISO 8601 time, e.g. 2026-01-31T00:00Z."]})
         return queryset.filter(modified_at__gte=moment)
@@ -186,7 +166,11 @@ class ProvisionFilter(StrictFilterSet):
     q = django_filters.CharFilter(
         method="filter_text",
         max_length=200,  # as on the search page; a longer pattern is no search but a load
-        help_text="Words to find in the text or summary (all must occur), up to 200 characters.",
+        help_text="Words to find in the text or summary, up to 200 characters: each of the first "
+        "12 space-separated words must occur as written, in any case, anywhere in either "
+        "(army finds Army, not armed forces). Unlike the search page (/search/), a number "
+        "matches only as written (800000 does not find 800,000) and editors' search terms "
+        "(army: armed forces, troops) are not applied.",
     )
     changed_between = django_filters.CharFilter(
         method="filter_changed_between",

@@ -138,6 +138,13 @@ class StrictNegotiation(DefaultContentNegotiation):
         return super().select_renderer(request, renderers, format_suffix)
 
 
+def refuse_unknown_parameters(request, known, *, whose: str = "this endpoint's") -> None:
+    """A parameter the endpoint does not take is a 400 naming it, never silently ignored."""
+    if unknown := sorted(set(request.query_params) - set(known)):
+        message = f"Unknown parameter: see /api/schema/ for {whose}."
+        raise ValidationError({name: [message] for name in unknown})
+
+
 class JsonErrorsMixin:
     """Errors are JSON whatever format was asked for: a CSV client gets a readable error."""
 
@@ -161,10 +168,7 @@ class TrackerViewSet(JsonErrorsMixin, ETagMixin, viewsets.ModelViewSet):
 
     def list(self, request, *args, **kwargs):
         known = self.LIST_PARAMETERS | set(getattr(self.filterset_class, "base_filters", ()))
-        if unknown := sorted(set(request.query_params) - known):
-            raise ValidationError(
-                {name: ["Unknown parameter: see /api/schema/ for this list's."] for name in unknown}
-            )
+        refuse_unknown_parameters(request, known, whose="this list's")
         return super().list(request, *args, **kwargs)
 
     def get_object(self):
@@ -503,7 +507,7 @@ class ChangesView(APIView):
         unknown = sorted(set(request.query_params) - {"since", "cursor", "format"})
         if unknown:
             raise ValidationError({name: ["Unknown parameter."] for name in unknown})
-        since = filters.parse_moment(request.query_params.get("since", ""))
+        since = queries.parse_moment(request.query_params.get("since", ""))
         if since is None:
             raise ValidationError({"since": ["Give an ISO 8601 time, e.g. 2026-01-31T00:00Z."]})
         after = None
@@ -638,6 +642,7 @@ class CorrespondenceViewSet(TrackerViewSet):
 class CompareView(JsonErrorsMixin, APIView):
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
     permission_classes = [AllowAny]
+    content_negotiation_class = StrictNegotiation
 
     @extend_schema(
         summary="Compare two versions",
@@ -648,6 +653,9 @@ class CompareView(JsonErrorsMixin, APIView):
         responses={200: serializers.ComparisonSerializer},
     )
     def get(self, request):
+        refuse_unknown_parameters(
+            request, {*serializers.CompareParamsSerializer().fields, "format"}
+        )
         params = serializers.CompareParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
@@ -658,11 +666,16 @@ class CompareView(JsonErrorsMixin, APIView):
             for name in ("left", "right")
             if data[name] not in plans
         }
-        for name, model in (("theme", Theme), ("tag", Tag)):
-            if data.get(name) and not model.objects.filter(slug=data[name]).exists():
-                unknown[name] = [f"No {name} with slug '{data[name]}'."]
-        if unknown:
-            raise NotFound({"detail": "Unknown version, theme or tag.", **unknown})
+        if unknown:  # the versions compared are the resource: a 404
+            raise NotFound({"detail": "Unknown version.", **unknown})
+        # a filter naming a slug nothing has is a 400, as on the lists
+        wrong = {
+            name: [f"No {name} with slug '{data[name]}'."]
+            for name, model in (("theme", Theme), ("tag", Tag))
+            if data.get(name) and not model.objects.filter(slug=data[name]).exists()
+        }
+        if wrong:
+            raise ValidationError(wrong)
         comparison = queries.comparison(plans[data["left"]], plans[data["right"]])
         rows = comparison.filtered(
             theme=data.get("theme", ""),
@@ -707,6 +720,7 @@ def coverage_data(coverage) -> dict | None:
 class ExportView(JsonErrorsMixin, APIView):
     permission_classes = [AllowAny]
     throttle_classes = [AnonWindowThrottle, CostlyThrottle]
+    content_negotiation_class = StrictNegotiation
 
     @extend_schema(
         summary="Export the whole dataset",
@@ -727,6 +741,7 @@ class ExportView(JsonErrorsMixin, APIView):
         },
     )
     def get(self, request):
+        refuse_unknown_parameters(request, {"format"})
         try:
             path, etag = exports.current_export()
         except exports.ExportInProgress:
