@@ -4,6 +4,8 @@ Each page calls one of these, so the number of queries a page makes does not gro
 """
 
 import datetime
+import functools
+import operator
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -774,7 +776,9 @@ def search(
     ranked by SearchRank with text before summary; only the rows shown get a headline.
     SQLite: every word must occur in the text or summary.
     """
-    words = re.findall(r"\w[\w'’,.%$-]*", query)[:12]
+    # a phone keyboard's apostrophe is a typographic one: both find either
+    query = query.replace("\u2019", "'").replace("\u2018", "'")
+    words = re.findall(r"\w[\w',.%$-]*", query)[:12]
     if not words:
         return SearchResults(query, [], 0)
     base = Provision.objects.select_related("plan")
@@ -789,14 +793,25 @@ def search(
     if _connection_for(Provision).vendor == "postgresql":
         from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 
-        # each word, or any of its forms and everyday equivalents ("800000" or "800,000";
-        # "army" or "armed forces"), in websearch syntax: `a or "b c"` within a word's group
-        if any(len(forms) > 1 for forms in alternatives):
-            query = " ".join(
-                " or ".join(f'"{form}"' if " " in form else form for form in forms)
-                for forms in alternatives
-            )
+        # the reader's words in websearch syntax (quotes, "or", -word); where a word has other
+        # forms or everyday equivalents ("800000" or "800,000"; "army" or "armed forces"),
+        # every word instead, each as (a form | another form), and all of them together: in
+        # websearch syntax "a or b c" would read as a | (b & c)
         ts_query = SearchQuery(query, search_type="websearch", config="english")
+        if any(len(forms) > 1 for forms in alternatives):
+            ts_query = functools.reduce(
+                operator.and_,
+                (
+                    functools.reduce(
+                        operator.or_,
+                        (
+                            SearchQuery(form, search_type="phrase", config="english")
+                            for form in forms
+                        ),
+                    )
+                    for forms in alternatives
+                ),
+            )
         matches = base.alias(search_vector=_stored_vector()).filter(search_vector=ts_query)
         headline = SearchHeadline(
             "text",
@@ -834,6 +849,8 @@ def _alternatives(word: str, terms: dict[str, list[str]]) -> list[str]:
     """A query word and what else it finds: a number with and without thousands separators
     ("800000" and "800,000"), and the editors' equivalents ("army": "armed forces"...)."""
     forms = [word]
+    if "'" in word:  # stored text may have the typographic apostrophe
+        forms.append(word.replace("'", "\u2019"))
     digits = word.replace(",", "")
     if digits.isdigit() and len(digits) >= 4:
         for form in (digits, f"{int(digits):,}"):

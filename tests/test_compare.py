@@ -652,3 +652,20 @@ def test_the_board_s_controls_point_at_help_and_errors_that_exist(client, versio
     html = client.get(board, {"as_of": "bogus"}).content.decode()
     assert 'aria-describedby="id_as_of_helptext id_as_of_error"' in html
     assert 'id="id_as_of_error"' in html
+
+
+def test_search_reads_a_typographic_apostrophe_as_a_plain_one(client, versions):
+    """Phone keyboards type ’: "Ukraine’s" finds "Ukraine's", and the other way round."""
+    typed = ProvisionFactory(plan=versions["middle"], number=9, text="Ukraine’s reserves are kept.")
+    found = client.get(reverse("provisions:search"), {"q": "Ukraine’s"}).context["results"]
+    assert versions["cap"] in found.hits and typed in found.hits
+    found = client.get(reverse("provisions:search"), {"q": "Ukraine's reserves"}).context["results"]
+    assert found.hits == [typed]
+
+
+def test_every_word_of_a_search_must_match_whatever_forms_one_has(client, versions):
+    """ "800000 peacetime": a point with the number and not the word is no match (PostgreSQL's
+    websearch syntax read "800000 or 800,000 peacetime" as 800000 | (800,000 & peacetime))."""
+    ProvisionFactory(plan=versions["middle"], number=8, text="800000 tonnes of grain a year.")
+    found = client.get(reverse("provisions:search"), {"q": "800000 peacetime"}).context["results"]
+    assert found.hits == [versions["cap_last"]]
