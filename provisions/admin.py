@@ -131,12 +131,43 @@ class HistoryAdmin(SimpleHistoryAdmin):
         protected = [*protected, *(refusal.messages[0] for refusal in refusals if refusal)]
         return deleted, counts, perms_needed, protected
 
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:  # rolled back: nothing was deleted
+            self.message_user(request, f"Not deleted. {' '.join(error.messages)}", messages.ERROR)
+            change = f"admin:{self.opts.app_label}_{self.opts.model_name}_change"
+            return HttpResponseRedirect(reverse(change, args=[object_id]))
+
+    def response_action(self, request, queryset):
+        try:
+            with transaction.atomic():  # an action writes all its rows, or none
+                return super().response_action(request, queryset)
+        except ValidationError as error:
+            message = f"Nothing was changed. {' '.join(error.messages)}"
+            self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def delete_model(self, request, obj):
-        services.record_delete(obj=obj, revision=obj.revision, user=request.user)
+        revision = _shown_revision(request.POST.get("revision"))
+        services.record_delete(obj=obj, revision=revision, user=request.user)
 
     def delete_queryset(self, request, queryset):
+        # each row at the revision the confirmation page showed (delete_selected_confirmation)
         for obj in queryset:
-            services.record_delete(obj=obj, revision=obj.revision, user=request.user)
+            revision = _shown_revision(request.POST.get(f"revision-{obj.pk}"))
+            services.record_delete(obj=obj, revision=revision, user=request.user)
+
+
+def _shown_revision(value) -> int:
+    """The revision a delete confirmation showed (templates/admin/provisions/…): a delete is
+    guarded by it, as a save is by the form's."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            "The page is missing the revision it was opened at; reload it."
+        ) from None
 
 
 @admin.register(Coverage)
