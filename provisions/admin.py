@@ -3,6 +3,7 @@ collects input, calls the service and reports the outcome."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Prefetch
@@ -19,6 +20,7 @@ from provisions.forms import (
     CuratedForm,
     CuratedInlineFormSet,
     ImportForm,
+    MultilineField,
     StanceForm,
     TagProvisionsForm,
 )
@@ -41,6 +43,13 @@ from provisions.positions import STANCE_SYMBOLS
 from provisions.templatetags.provisions import diff_runs
 
 
+def _text_field(db_field, kwargs: dict) -> dict:
+    """A model's long text is edited in a textarea, whose line breaks arrive as CRLF."""
+    if isinstance(db_field, models.TextField) and not db_field.choices:
+        kwargs.setdefault("form_class", MultilineField)
+    return kwargs
+
+
 class CuratedInline(admin.TabularInline):
     form = CuratedForm
     formset = CuratedInlineFormSet
@@ -49,7 +58,7 @@ class CuratedInline(admin.TabularInline):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         # a tabular inline shows each field's name once, as a column heading; every input of
         # every row needs its own accessible name too (screen readers, axe's label rule)
-        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        field = super().formfield_for_dbfield(db_field, request, **_text_field(db_field, kwargs))
         if field is not None:
             name = f"{capfirst(db_field.verbose_name)} ({capfirst(self.model._meta.verbose_name)})"
             field.widget.attrs.setdefault("aria-label", name)
@@ -76,6 +85,9 @@ class HistoryAdmin(SimpleHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "revision", "modified_at"]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return super().formfield_for_dbfield(db_field, request, **_text_field(db_field, kwargs))
+
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or services.may_change(request.user, obj))
@@ -85,15 +97,24 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return allowed and (obj is None or services.may_change(request.user, obj))
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id and self._deleted_meanwhile(request, object_id):
+            # the form comes back as an add form holding the user's input, with the reason
+            # (CuratedForm: it carries a revision); saving it again adds it anew
+            add = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_add")
+            return self.changeform_view(request, None, add, extra_context)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except (services.StaleRevision, services.InUse):
-            # a colleague's save landed between this form's checks and its write; the
-            # transaction rolled back. Validate again: the form now reports the change, with
-            # the user's input kept.
+        except ValidationError:
+            # a colleague's save or delete landed between this form's checks and its write;
+            # the transaction rolled back. Validate again: the form now reports the change,
+            # with the user's input kept.
             if request.method != "POST":
                 raise
             return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _deleted_meanwhile(self, request, object_id) -> bool:
+        opened = "base_revision" in request.POST  # a change form posts the revision it showed
+        return opened and self.get_object(request, unquote(object_id)) is None
 
     def save_model(self, request, obj, form, change):
         if not change and isinstance(obj, Assessment | Correspondence):
@@ -131,12 +152,43 @@ class HistoryAdmin(SimpleHistoryAdmin):
         protected = [*protected, *(refusal.messages[0] for refusal in refusals if refusal)]
         return deleted, counts, perms_needed, protected
 
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:  # rolled back: nothing was deleted
+            self.message_user(request, f"Not deleted. {' '.join(error.messages)}", messages.ERROR)
+            change = f"admin:{self.opts.app_label}_{self.opts.model_name}_change"
+            return HttpResponseRedirect(reverse(change, args=[object_id]))
+
+    def response_action(self, request, queryset):
+        try:
+            with transaction.atomic():  # an action writes all its rows, or none
+                return super().response_action(request, queryset)
+        except ValidationError as error:
+            message = f"Nothing was changed. {' '.join(error.messages)}"
+            self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def delete_model(self, request, obj):
-        services.record_delete(obj=obj, revision=obj.revision, user=request.user)
+        revision = _shown_revision(request.POST.get("revision"))
+        services.record_delete(obj=obj, revision=revision, user=request.user)
 
     def delete_queryset(self, request, queryset):
+        # each row at the revision the confirmation page showed (delete_selected_confirmation)
         for obj in queryset:
-            services.record_delete(obj=obj, revision=obj.revision, user=request.user)
+            revision = _shown_revision(request.POST.get(f"revision-{obj.pk}"))
+            services.record_delete(obj=obj, revision=revision, user=request.user)
+
+
+def _shown_revision(value) -> int:
+    """The revision a delete confirmation showed (templates/admin/provisions/…): a delete is
+    guarded by it, as a save is by the form's."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            "The page is missing the revision it was opened at; reload it."
+        ) from None
 
 
 @admin.register(Coverage)
