@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import Truncator, capfirst
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from provisions import diffing, releases, services
 from provisions.forms import (
@@ -69,12 +70,29 @@ class CuratedInline(admin.TabularInline):
         return [*fields, "base_revision"] if "base_revision" not in fields else fields
 
 
+class WholeChanges(HistoricalRecordContextHelper):
+    """A history entry's changed values whole and as stored: the history list word-diffs them
+    (escaping every word, as it escapes provision text), so they must be neither shortened to
+    "Russi[93 chars]…" nor escaped once already here."""
+
+    def stringify_delta_change_values(self, change, old, new) -> tuple[str, str]:
+        def text(value) -> str:
+            if isinstance(value, list):  # a many-to-many field's related rows
+                return ", ".join(map(str, value))
+            return "" if value is None else str(value)
+
+        return text(old), text(new)
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
     """simple-history's who/when/revert, with each change shown as a word diff; every write
     through `services`, guarded by the revision the user opened."""
 
     form = CuratedForm
     object_history_list_template = "admin/provisions/object_history_list.html"
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return WholeChanges(self.model, historical_record)
 
     def get_ordering(self, request):
         # explicit, so that it survives the count annotations of some get_queryset()s: a

@@ -225,6 +225,20 @@ def test_history_shows_word_diffs_and_revert_restores_text_as_a_new_revision(edi
     assert (stored.text, stored.revision) == ("capped at 600,000", 3)
 
 
+def test_history_diffs_whole_values_escaped_once(editor_client, editor):
+    """simple-history shortens long values ("Russi[93 chars]…") and escapes them; the list
+    word-diffs what it is given and escapes it itself: the whole stored values, escaped once."""
+    opening = "Russia and Ukraine agree that the line of contact is frozen " * 3
+    provision = ProvisionFactory(text=f'{opening}"as is" & <b>unchanged</b>.')
+    provision.text = f'{opening}"as it stands" & <b>unchanged</b>.'
+    services.record_save(obj=provision, user=editor)
+    history = editor_client.get(reverse("admin:provisions_provision_history", args=[provision.pk]))
+    html = history.content.decode()
+    assert "chars]" not in html and "&amp;amp;" not in html and "&amp;quot;" not in html
+    assert "line of contact is frozen" in html and "&lt;b&gt;unchanged&lt;/b&gt;" in html
+    assert "<b>unchanged" not in html
+
+
 @pytest.mark.parametrize(
     ("who", "url", "expected"),
     [
