@@ -116,7 +116,8 @@ def test_descriptions_are_the_models_help_texts(real, tmp_path):
     assert fields["wording"]["constraints"]["enum"] == Provision.Wording.values
     assert fields["plan_id"]["type"] == "integer" and fields["plan_slug"]["description"]
     readme = (tmp_path / "README.md").read_text(encoding="utf-8")
-    assert "| `position` | integer | Reading order within the plan. |" in readme
+    position = Provision._meta.get_field("position").help_text
+    assert f"| `position` | integer | {position} |" in readme
     assert descriptor["citation"]["bibtex"] in readme
 
 
