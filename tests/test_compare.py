@@ -269,7 +269,7 @@ def test_search_finds_and_highlights_across_versions(client, versions):
 def test_search_ranks_a_bounded_set_of_matches_from_the_latest_versions(client, monkeypatch):
     """Ranking and counting read every candidate: of more matches than SEARCH_CANDIDATES, the
     latest versions' are ranked, and the page says there were more; fewer are all ranked."""
-    monkeypatch.setattr(queries, "SEARCH_CANDIDATES", 3)
+    monkeypatch.setattr(queries.finding, "SEARCH_CANDIDATES", 3)
     for month in range(1, 6):
         plan = PlanFactory(slug=f"v{month}", presented_on=date(2025, month, 1))
         ProvisionFactory(plan=plan, number=1, position=1, text="Troops withdraw.")
@@ -318,7 +318,7 @@ def test_scorecard_counts_per_theme_and_version_and_links_to_the_comparison(clie
 
 def test_scorecard_compares_one_page_of_versions_at_a_time(client, monkeypatch):
     """A thousand versions would be a thousand comparisons on one request: pages of them."""
-    monkeypatch.setattr(queries, "SCORE_PAGE", 2)
+    monkeypatch.setattr(queries.scoring, "SCORE_PAGE", 2)
     first = previous = PlanFactory(slug="v0")
     for n in range(1, 6):
         previous = PlanFactory(slug=f"v{n}", based_on=previous)
@@ -345,7 +345,7 @@ def test_scorecard_counts_its_versions_once_per_state_of_the_data(client, monkey
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    monkeypatch.setattr(queries, "SCORE_PAGE", 2)
+    monkeypatch.setattr(queries.scoring, "SCORE_PAGE", 2)
     previous = PlanFactory(slug="v0")
     for n in range(1, 4):
         previous = PlanFactory(slug=f"v{n}", based_on=previous)
@@ -442,7 +442,7 @@ def test_pickers_offer_the_latest_versions_and_the_chosen_ones(client, monkeypat
     """A select of every version grows with the archive (600 kB at 10,000 versions): pickers
     offer the latest PICKER_VERSIONS, the versions the page names, and say where the rest are;
     an older version can still be asked for."""
-    monkeypatch.setattr(queries, "PICKER_VERSIONS", 2)
+    monkeypatch.setattr(queries.pickers, "PICKER_VERSIONS", 2)
     plans = [PlanFactory(slug=f"v{month}", presented_on=date(2025, month, 1)) for month in (1, 2, 3, 4, 5)]  # fmt: skip
     html = client.get(compare_url(plans[0], plans[1])).content.decode()
     offered = re.findall(r'<option value="(v\d)"', html.split('name="right"')[0])
@@ -453,13 +453,15 @@ def test_pickers_offer_the_latest_versions_and_the_chosen_ones(client, monkeypat
     search = client.get(reverse("provisions:search"), {"q": "troops", "plan": "v1"})
     assert search.context["form"].is_valid()
     assert 'value="v1" selected' in search.content.decode()
-    monkeypatch.setattr(queries, "PICKER_VERSIONS", 10)  # (another pair: pickers are cached)
+    monkeypatch.setattr(
+        queries.pickers, "PICKER_VERSIONS", 10
+    )  # (another pair: pickers are cached)
     html = client.get(compare_url(plans[0], plans[2])).content.decode()
     assert "Earlier versions" not in html and 'value="v3"' in html
 
 
 def test_the_pick_page_offers_the_latest_versions_and_accepts_any(client, monkeypatch):
-    monkeypatch.setattr(queries, "PICKER_VERSIONS", 2)
+    monkeypatch.setattr(queries.pickers, "PICKER_VERSIONS", 2)
     for month in (1, 2, 3, 4):
         PlanFactory(slug=f"v{month}", presented_on=date(2025, month, 1))
     pick = reverse("provisions:compare-pick")

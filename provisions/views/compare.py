@@ -26,7 +26,7 @@ def compare_pick(request):
     picker = VersionPickerForm(request.GET or None)
     if not picker.is_valid():
         status = 400 if picker.is_bound else 200
-        context = {"picker": picker, "picker_limit": queries.PICKER_VERSIONS}
+        context = {"picker": picker, "picker_limit": queries.pickers.PICKER_VERSIONS}
         return render(request, "provisions/compare_pick.html", context, status=status)
     left, right = picker.cleaned_data["left"], picker.cleaned_data["right"]
     rest = {k: v for k, v in request.GET.items() if k not in ("left", "right") and v}
