@@ -27,6 +27,7 @@ from collections import OrderedDict
 from asgiref.local import Local
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -211,7 +212,10 @@ class StampedCountPaginator(Paginator):
     def count(self):
         if not isinstance(self.object_list, QuerySet):
             return super().count
-        sql, params = self.object_list.query.sql_with_params()
+        try:
+            sql, params = self.object_list.query.sql_with_params()
+        except EmptyResultSet:  # a filter that can match nothing (queryset.none())
+            return 0
         query = f"{self.object_list.db}\n{sql}\n{params!r}"
         read = [model for table, model in _models_by_table().items() if table in sql]
         name = f"count:{hashlib.sha256(query.encode()).hexdigest()}"

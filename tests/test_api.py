@@ -11,7 +11,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from provisions.models import Assessment, Citation, Correspondence, Plan, Provision
+from provisions.models import Assessment, Citation, Correspondence, Plan, Provision, SearchTerm
 from tests.factories import (
     AssessmentFactory,
     CitationFactory,
@@ -350,14 +350,23 @@ def test_feed_entry_ids_name_the_sites_public_host(api_client, data, settings):
                    "tag:tracker.example.org,2025:plan-left-plan"]  # fmt: skip
 
 
-def test_q_matches_words_as_written_as_its_description_says(api_client, data):
-    found = api_client.get(reverse("api:provision-list"), {"q": "capped 600,000"}).json()
-    assert [row["label"] for row in found["results"]] == ["6"]
-    assert api_client.get(reverse("api:provision-list"), {"q": "600000"}).json()["count"] == 0
+def test_q_finds_what_the_search_page_s_words_find(api_client, data):
+    """Every word, in any of the forms the search page reads: the number with or without its
+    separators, the editors' search terms, either apostrophe."""
+
+    def labels(q):
+        found = api_client.get(reverse("api:provision-list"), {"q": q}).json()
+        return [row["label"] for row in found["results"]]
+
+    assert labels("capped 600,000") == ["6"]
+    assert labels("capped 600000") == ["6"]
+    assert labels("%%%") == []  # no word: nothing, not everything
+    SearchTerm.objects.create(word="ceiling", finds="capped")
+    assert labels("ceiling 600000") == ["6"]
     schema = api_client.get(reverse("api:schema"), {"format": "json"}).json()
     parameters = schema["paths"]["/api/provisions/"]["get"]["parameters"]
     described = next(p["description"] for p in parameters if p["name"] == "q")
-    assert "800000 does not find 800,000" in described and "/search/" in described
+    assert "800000 finds 800,000" in described and "/search/" in described
 
 
 def test_schema_and_docs_are_served(api_client):

@@ -167,10 +167,11 @@ class ProvisionFilter(StrictFilterSet):
         method="filter_text",
         max_length=200,  # as on the search page; a longer pattern is no search but a load
         help_text="Words to find in the text or summary, up to 200 characters: each of the first "
-        "12 space-separated words must occur as written, in any case, anywhere in either "
-        "(army finds Army, not armed forces). Unlike the search page (/search/), a number "
-        "matches only as written (800000 does not find 800,000) and editors' search terms "
-        "(army: armed forces, troops) are not applied.",
+        "12 words must occur, in any case, anywhere in either, in any of the forms the search "
+        "page (/search/) also reads: a number with or without thousands separators (800000 "
+        "finds 800,000), the editors' search terms (army finds armed forces, troops), either "
+        "apostrophe. Unlike the search page, results are in the list's order, not ranked, and "
+        "words are matched as written, not stemmed.",
     )
     changed_between = django_filters.CharFilter(
         method="filter_changed_between",
@@ -191,10 +192,10 @@ class ProvisionFilter(StrictFilterSet):
         return queryset.filter(pk__in=tagged) if value else queryset.exclude(pk__in=tagged)
 
     def filter_text(self, queryset, name, value):
-        condition = Q()
-        for word in value.split()[:12]:
-            condition &= Q(text__icontains=word) | Q(summary__icontains=word)
-        return queryset.filter(condition)
+        alternatives = queries.word_forms(value)
+        return (
+            queryset.filter(queries.containing(alternatives)) if alternatives else queryset.none()
+        )
 
     def filter_changed_between(self, queryset, name, value):
         slugs = [part.strip() for part in value.split(",")]

@@ -24,7 +24,9 @@ from provisions.queries.finding import (  # noqa: F401
     SEARCH_CANDIDATES,
     SEARCH_LIMIT,
     SearchResults,
+    containing,
     search,
+    word_forms,
 )
 from provisions.queries.lineage import (  # noqa: F401
     LINEAGE_STEPS,

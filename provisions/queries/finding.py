@@ -82,10 +82,9 @@ def search(
     ranked by SearchRank with text before summary; only the rows shown get a headline.
     SQLite: every word must occur in the text or summary.
     """
-    # a phone keyboard's apostrophe is a typographic one: both find either
-    query = query.replace("\u2019", "'").replace("\u2018", "'")
-    words = re.findall(r"\w[\w',.%$-]*", query)[:12]
-    if not words:
+    query = _plain_apostrophes(query)
+    alternatives = word_forms(query)
+    if not alternatives:
         return SearchResults(query, [], 0)
     base = Provision.objects.select_related("plan")
     if not include_withdrawn:
@@ -94,8 +93,6 @@ def search(
         base = base.filter(plan__slug=plan)
     if theme:
         base = base.filter(themes__slug=theme)
-    terms = _search_terms()
-    alternatives = [_alternatives(word, terms) for word in words]
     if connection_for(Provision).vendor == "postgresql":
         from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 
@@ -131,17 +128,35 @@ def search(
         hits, total, capped = _best(matches, rank=rank, headline=headline)
         return SearchResults(query, hits, total, capped)
 
+    hits, total, capped = _best(base.filter(containing(alternatives)).distinct())
+    marked = [form for forms in alternatives for form in forms]
+    for hit in hits:
+        hit.headline = _mark_words(hit.text, marked)
+    return SearchResults(query, hits, total, capped)
+
+
+def _plain_apostrophes(text: str) -> str:
+    """A phone keyboard's apostrophe is a typographic one: it finds a plain one too."""
+    return text.replace("\u2019", "'").replace("\u2018", "'")
+
+
+def word_forms(query: str) -> list[list[str]]:
+    """The first 12 words of a query, each with what else it finds (_alternatives): what the
+    search page and the API's `q` both match (one query, for the editors' search terms)."""
+    words = re.findall(r"\w[\w',.%$-]*", _plain_apostrophes(query))[:12]
+    terms = _search_terms() if words else {}
+    return [_alternatives(word, terms) for word in words]
+
+
+def containing(alternatives: list[list[str]]) -> Q:
+    """Provisions whose text or summary holds every word, in any of its forms, in any case."""
     condition = Q()
     for forms in alternatives:
         either = Q()
         for form in forms:
             either |= Q(text__icontains=form) | Q(summary__icontains=form)
         condition &= either
-    hits, total, capped = _best(base.filter(condition).distinct())
-    marked = [form for forms in alternatives for form in forms]
-    for hit in hits:
-        hit.headline = _mark_words(hit.text, marked)
-    return SearchResults(query, hits, total, capped)
+    return condition
 
 
 def _search_terms() -> dict[str, list[str]]:
