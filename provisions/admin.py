@@ -130,6 +130,15 @@ class HistoryAdmin(SimpleHistoryAdmin):
                 raise
             return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def history_view(self, request, object_id, extra_context=None):
+        # simple-history filters by the id as given: one that is no id at all ("abc",
+        # "4/change") is the admin's "does not exist" answer, as on the change page
+        try:
+            self.opts.pk.to_python(unquote(object_id))
+        except ValidationError:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def _deleted_meanwhile(self, request, object_id) -> bool:
         opened = "base_revision" in request.POST  # a change form posts the revision it showed
         return opened and self.get_object(request, unquote(object_id)) is None

@@ -476,3 +476,40 @@ def test_unticking_delete_after_a_refusal_keeps_the_colleagues_values(editor_cli
     assert editor_client.post(url, kept).status_code == 302
     cited.refresh_from_db()
     assert (cited.note, cited.revision) == ("Theirs.", 2)
+
+
+def test_a_citation_a_colleague_added_meanwhile_is_a_form_error_on_the_row(editor_client):
+    """The same source cited for the point through the API after the page was opened: the
+    page's new row is refused on the row, with the input kept (it was a 500)."""
+    point, source = ProvisionFactory(), SourceFactory()
+    url = reverse("admin:provisions_provision_change", args=[point.pk])
+    data = with_new_rows(as_opened(editor_client.get(url)), "citations",
+                         {"source": source.pk, "locator": "p. 9"})  # fmt: skip
+    CitationFactory(provision=point, source=source)  # the colleague's
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert [e for e in row_errors(response) if "exists already" in e]
+    assert "p. 9" in response.content.decode()
+    assert source.citations.count() == 1
+
+
+def test_two_rows_swapping_their_sources_are_told_to_save_one_change_first(editor_client):
+    point, first, second = ProvisionFactory(), SourceFactory(), SourceFactory()
+    a = CitationFactory(provision=point, source=first, locator="a")
+    b = CitationFactory(provision=point, source=second, locator="b")
+    url = reverse("admin:provisions_provision_change", args=[point.pk])
+    data = as_opened(editor_client.get(url))
+    rows = {str(data[f"citations-{n}-id"]): n for n in (0, 1)}
+    data[f"citations-{rows[str(a.pk)]}-source"] = str(second.pk)
+    data[f"citations-{rows[str(b.pk)]}-source"] = str(first.pk)
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert [e for e in row_errors(response) if "save one of the two changes" in e]
+    a.refresh_from_db()
+    assert a.source == first  # nothing written
+
+
+@pytest.mark.parametrize("bad", ["abc", "4/change"])
+def test_a_history_page_for_no_id_is_the_admins_does_not_exist_answer(editor_client, bad):
+    response = editor_client.get(f"/admin/provisions/provision/{bad}/history/")
+    assert response.status_code == 302 and response["Location"] == reverse("admin:index")

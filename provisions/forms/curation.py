@@ -265,6 +265,7 @@ class CuratedInlineFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
         self._refuse_repeated_rows()
+        self._refuse_stored_twins()
         refusals = [*self._stale_deletes(), *self._delete_refusals()]
         if refusals:
             raise ValidationError(refusals)
@@ -288,6 +289,25 @@ class CuratedInlineFormSet(forms.BaseInlineFormSet):
                     break
                 seen.add(key)
 
+    def _refuse_stored_twins(self) -> None:
+        """A new or changed row that a stored row holds already (a colleague's, added since the
+        page was opened; or another row of this page, before that row changes) is refused on
+        the row, as the API refuses it (services.twin_of): never a failed write after."""
+        changing = {
+            form.instance.pk
+            for form in self.forms
+            if form.instance.pk and (form in self.deleted_forms or form.has_changed())
+        }
+        for form in self.forms:
+            if form in self.deleted_forms or not form.has_changed() or not form.is_valid():
+                continue
+            if (twin := services.twin_of(form.instance)) is None:
+                continue
+            if twin.pk in changing:  # values swapped between two rows of this page
+                form.add_error(None, SWAPPED.format(twin=twin))
+            else:
+                form.add_error(None, services.Duplicate(existing=twin))
+
     def _stale_deletes(self):
         for form in self.deleted_forms:
             if not form.instance.pk:
@@ -308,6 +328,10 @@ class CuratedInlineFormSet(forms.BaseInlineFormSet):
                 yield f"\u201c{form.row_name}\u201d: {refusal.messages[0]}"
 
 
+SWAPPED = (
+    "\u201c{twin}\u201d, another row here, holds this until the page is saved: save one of the "
+    "two changes, then the other."
+)
 DELETE_KEPT = (
     "It was not deleted. Their value is shown above each field they changed: save again to "
     "delete it anyway, or untick Delete to keep it."
