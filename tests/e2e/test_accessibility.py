@@ -44,6 +44,8 @@ def public_pages() -> list[str]:
         reverse("provisions:compare", args=[PLAN_28, PLAN_20]),
         reverse("provisions:compare", args=[PLAN_28, PLAN_20]) + "?layout=inline&changes_only=on",
         reverse("provisions:compare", args=[PLAN_28, PLAN_20]) + "?layout=origins",
+        # a row whose labels run "3+4+7+8+9+11+21+21a+21b+21c+21d → K2+K3+K4"
+        reverse("provisions:compare", args=[PLAN_28, "us-ukraine-19-2025-11"]),
         reverse("provisions:compare-flow", args=[PLAN_28, PLAN_20]),
         reverse("provisions:flow"),
         reverse("provisions:provision-detail", args=[PLAN_20, "4"]),
