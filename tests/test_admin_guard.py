@@ -282,11 +282,13 @@ def row_errors(response) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("page", ["provision", "plan"])
-def test_two_new_citations_of_one_source_are_a_form_error(editor_client, page):
+# (not "page": that name is pytest-playwright's browser page, which would make this a browser
+# test and move the browser tests, with their flushes, among the database tests)
+@pytest.mark.parametrize("model", ["provision", "plan"])
+def test_two_new_citations_of_one_source_are_a_form_error(editor_client, model):
     point, source = ProvisionFactory(), SourceFactory()
-    owner = point if page == "provision" else point.plan
-    url = reverse(f"admin:provisions_{page}_change", args=[owner.pk])
+    owner = point if model == "provision" else point.plan
+    url = reverse(f"admin:provisions_{model}_change", args=[owner.pk])
     rows = [{"source": source.pk, "locator": f"p. {n}"} for n in (1, 2)]
     response = editor_client.post(url, with_new_rows(as_opened(editor_client.get(url)),
                                                      "citations", *rows))  # fmt: skip
